@@ -1,0 +1,52 @@
+"""tinygrad_edu: a small, readable autograd engine on NumPy (and CuPy) for learning deep learning."""
+
+import numpy as np
+
+# autograd first: tensor.py builds on its Function, and it needs Tensor at run time (see its end).
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad  # isort: skip
+from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
+from .creation import (
+    arange,
+    eye,
+    full,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
+int32, int64, uint8, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("uint8"), np.dtype("bool")
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "arange",
+    "cat",
+    "enable_grad",
+    "eye",
+    "full",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "manual_seed",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "stack",
+    "where",
+    "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,91 @@
+"""Which array library runs a tensor: NumPy on the CPU, CuPy on an NVIDIA GPU.
+
+Every op asks this module for the array module (``xp``) of its inputs, so each op is written
+once and runs on both devices. CuPy is imported lazily: importing tinygrad_edu never needs it.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+DEVICES = ("cpu", "cuda")
+
+
+def normalize_device(device: Any) -> str:
+    """Return ``"cpu"`` or ``"cuda"`` for a device name (``None`` means the CPU)."""
+    if device is None:
+        return "cpu"
+    name = str(device).lower()
+    if name.startswith("cuda"):  # accept "cuda:0" as PyTorch users write it
+        name = "cuda"
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: use 'cpu' (NumPy) or 'cuda' (CuPy on an NVIDIA GPU)")
+    return name
+
+
+def _import_cupy() -> ModuleType:
+    try:
+        import cupy
+    except ImportError as error:
+        raise RuntimeError(
+            "device 'cuda' needs CuPy, which is not installed: "
+            'pip install "tinygrad_edu[gpu]" (or the cupy-cudaXXx wheel matching your CUDA version)'
+        ) from error
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # CuPy raises its own CUDARuntimeError when no driver is present
+        raise RuntimeError(
+            f"device 'cuda': CuPy is installed but no usable NVIDIA GPU was found ({error}); "
+            "check the NVIDIA driver with nvidia-smi, or use device='cpu'"
+        ) from error
+    if count == 0:
+        raise RuntimeError("device 'cuda': CuPy is installed but reports 0 GPUs; use device='cpu'")
+    return cupy
+
+
+def array_module(device: str) -> ModuleType:
+    """The module that creates and computes arrays on ``device``: numpy or cupy."""
+    return np if normalize_device(device) == "cpu" else _import_cupy()
+
+
+def device_of(array: Any) -> str:
+    """The device an array lives on: ``"cpu"`` for NumPy arrays, ``"cuda"`` for CuPy arrays."""
+    return "cpu" if isinstance(array, np.ndarray | np.generic) else "cuda"
+
+
+def get_array_module(array: Any) -> ModuleType:
+    """The module to compute with for an existing array (numpy for NumPy arrays, else cupy)."""
+    if isinstance(array, np.ndarray | np.generic):
+        return np
+    return _import_cupy()
+
+
+def to_device(array: Any, device: str) -> Any:
+    """Copy ``array`` to ``device`` (no copy when it is already there)."""
+    device = normalize_device(device)
+    if device_of(array) == device:
+        return array
+    if device == "cpu":
+        return array.get()  # CuPy -> NumPy, an explicit device-to-host copy
+    return _import_cupy().asarray(array)
+
+
+def as_numpy(array: Any) -> np.ndarray:
+    """A NumPy array with the values of ``array``, copied from the GPU when needed."""
+    return array if isinstance(array, np.ndarray) else np.asarray(to_device(array, "cpu"))
+
+
+def is_writeable(array: Any) -> bool:
+    """False for read-only NumPy views such as ``broadcast_to`` results (CuPy has no such flag)."""
+    flags = array.flags
+    return bool(getattr(flags, "writeable", True))
+
+
+def owner(array: Any) -> Any:
+    """The array that owns the memory behind ``array`` (itself when it is not a view)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array

@@ -1,0 +1,88 @@
+"""Functions that create tensors, and the random generator behind ``tg.manual_seed``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .tensor import DEFAULT_FLOAT, Tensor, _check_dtype, _shape_argument, _wrap
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator used by ``randn``/``rand``, weight init, shuffling and dropout."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+
+
+def generator() -> np.random.Generator:
+    """The library's random generator (NumPy's, so a seed gives the same numbers on CPU and GPU)."""
+    return _generator
+
+
+def _make(array: np.ndarray, dtype: Any, requires_grad: bool, device: str | None) -> Tensor:
+    """Wrap a freshly made host array (no copy), then cast and move it."""
+    if dtype is not None:
+        array = array.astype(_check_dtype(dtype), copy=False)
+    tensor = _wrap(backend.to_device(array, backend.normalize_device(device)))
+    tensor.requires_grad = requires_grad
+    return tensor
+
+
+def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    return full(_shape_argument(shape), 0.0, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def ones(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    return full(_shape_argument(shape), 1.0, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def full(shape: int | Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value`` (float32 for floats, int64 for ints, as PyTorch)."""
+    shape = _shape_argument((shape,))
+    if dtype is None:
+        dtype = np.array(fill_value).dtype
+        dtype = DEFAULT_FLOAT if dtype.kind == "f" else dtype
+    xp = backend.array_module(backend.normalize_device(device))
+    tensor = _wrap(xp.full(shape, fill_value, dtype=_check_dtype(dtype)))
+    tensor.requires_grad = requires_grad
+    return tensor
+
+
+def zeros_like(tensor: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(tensor.shape, 0, dtype=dtype or tensor.dtype, requires_grad=requires_grad, device=tensor.device)
+
+
+def ones_like(tensor: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(tensor.shape, 1, dtype=dtype or tensor.dtype, requires_grad=requires_grad, device=tensor.device)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Evenly spaced values in [start, stop): int64 for integer arguments, float32 otherwise."""
+    if stop is None:
+        start, stop = 0, start
+    array = np.arange(start, stop, step)
+    if dtype is None and array.dtype.kind == "f":
+        dtype = DEFAULT_FLOAT
+    return _make(array, dtype, requires_grad, device)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """The identity matrix (``n`` rows, ``m`` columns)."""
+    return _make(np.eye(n, m, dtype=DEFAULT_FLOAT), dtype, requires_grad, device)
+
+
+def randn(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Samples from the standard normal distribution N(0, 1)."""
+    array = _generator.standard_normal(_shape_argument(shape), dtype=np.float32 if dtype is None else np.float64)
+    return _make(array, dtype, requires_grad, device)
+
+
+def rand(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+    """Samples from the uniform distribution on [0, 1)."""
+    array = _generator.random(_shape_argument(shape), dtype=np.float32 if dtype is None else np.float64)
+    return _make(array, dtype, requires_grad, device)

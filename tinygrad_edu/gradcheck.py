@@ -1,0 +1,255 @@
+"""Gradient checking: compare backward() with central differences.
+
+The numerical derivative of f at x along direction d is (f(x + eps d) - f(x - eps d)) / (2 eps),
+accurate to O(eps**2). ``gradcheck`` builds the whole Jacobian both ways and compares every
+element; ``fast_mode`` compares one random projection v^T J u per input instead (one backward
+pass and two forward passes per input), and on a mismatch falls back to the full comparison to
+report the worst element. Use float64 inputs: in float32, eps = 1e-6 is below the precision of
+most values and the differences are noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .autograd import enable_grad, no_grad
+from .backend import as_numpy, get_array_module
+from .tensor import Tensor, _wrap, grad
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when an analytical gradient disagrees with the numerical one."""
+
+
+@dataclass
+class _Mismatch:
+    """The worst disagreement found: enough to explain it in one message."""
+
+    input_index: int
+    input_element: tuple
+    output_index: int
+    output_element: tuple | None
+    analytical: float
+    numerical: float
+    dtype: np.dtype
+    what: str = "Jacobian"
+
+    def describe(self, atol: float, rtol: float) -> str:
+        error = abs(self.analytical - self.numerical)
+        relative = error / abs(self.numerical) if self.numerical else float("inf")
+        where = f"input {self.input_index}, element {self.input_element}"
+        if self.output_element is not None:
+            where += f", output {self.output_index} element {self.output_element}"
+        message = (
+            f"{self.what} mismatch for {where}: analytical {self.analytical:.10g}, numerical "
+            f"{self.numerical:.10g}, absolute error {error:.3g}, relative error {relative:.3g} "
+            f"(tolerance atol={atol:g}, rtol={rtol:g}: |analytical - numerical| must be <= atol + rtol * |numerical|)"
+        )
+        if self.dtype != np.float64:
+            message += (
+                f". Input {self.input_index} is {self.dtype}: central differences need float64 inputs "
+                "(tg.Tensor(..., dtype='float64')), or a larger eps and looser tolerances"
+            )
+        return message
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast_mode: bool = False,
+) -> bool:
+    """True when backward() of ``fn`` at ``inputs`` agrees with central differences.
+
+    ``inputs`` is a Tensor or a tuple of arguments; the Tensors with ``requires_grad=True`` are
+    checked. ``fn`` returns a Tensor or a tuple of Tensors. On a mismatch raises ``GradcheckError``
+    naming the input, the worst element, both values and the error (or returns False when
+    ``raise_exception=False``).
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad; create the inputs with requires_grad=True")
+    problem = None
+    if fast_mode:
+        problem = _fast_check(fn, inputs, checked, eps, atol, rtol)
+        if problem is not None:  # explain the failure with the worst element of the full Jacobian
+            problem = _full_check(fn, inputs, checked, eps, atol, rtol) or problem
+    else:
+        problem = _full_check(fn, inputs, checked, eps, atol, rtol)
+    if problem is None:
+        return True
+    if raise_exception:
+        raise GradcheckError(problem)
+    return False
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    grad_outputs: Sequence[Tensor] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast_mode: bool = False,
+) -> bool:
+    """Check second derivatives: gradcheck of the map (inputs, v) -> v^T J(inputs).
+
+    The first derivatives are computed with ``tg.grad(..., create_graph=True)``, so this checks
+    that each op's backward is itself correctly differentiable. ``grad_outputs`` (v) are random
+    when not given.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    outputs = _as_outputs(fn(*inputs))
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [
+            Tensor(rng.standard_normal(out.shape), dtype=out.dtype, device=out.device, requires_grad=True)
+            for out in outputs
+        ]
+    count = len(inputs)
+
+    def first_derivatives(*arguments: Any) -> tuple[Tensor, ...]:
+        xs, vs = arguments[:count], arguments[count:]
+        with enable_grad():
+            outs = _as_outputs(fn(*xs))
+            wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            pairs = [(o, v) for o, v in zip(outs, vs, strict=True) if o.requires_grad]
+            found = grad([o for o, _ in pairs], wrt, [v for _, v in pairs], create_graph=True, allow_unused=True)
+        return tuple(_zeros_like(x) if g is None else g for g, x in zip(found, wrt, strict=True))
+
+    return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol, raise_exception, fast_mode)
+
+
+# ----------------------------------------------------------------------------- the two checks
+def _full_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float) -> str | None:
+    """Compare the full Jacobian, element by element; describe the worst element if any fails."""
+    outputs = _as_outputs(fn(*inputs))
+    analytical = _analytical_jacobians(outputs, [inputs[i] for i in checked])
+    worst, worst_ratio = None, 1.0
+    for position, i in enumerate(checked):
+        numerical = _numerical_jacobian(fn, inputs, i, eps)
+        for o, (num, ana) in enumerate(zip(numerical, analytical[position], strict=True)):
+            if not (np.all(np.isfinite(ana)) and np.all(np.isfinite(num))):
+                return _non_finite_message(i, o, ana, num)
+            ratio = np.abs(ana - num) / (atol + rtol * np.abs(num))
+            if ratio.size and ratio.max() > worst_ratio:
+                out_flat, in_flat = np.unravel_index(int(ratio.argmax()), ratio.shape)
+                worst_ratio = float(ratio.max())
+                worst = _Mismatch(
+                    input_index=i,
+                    input_element=_element(inputs[i].shape, in_flat),
+                    output_index=o,
+                    output_element=_element(outputs[o].shape, out_flat),
+                    analytical=float(ana[out_flat, in_flat]),
+                    numerical=float(num[out_flat, in_flat]),
+                    dtype=inputs[i].dtype,
+                )
+    return None if worst is None else worst.describe(atol, rtol)
+
+
+def _fast_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float) -> str | None:
+    """Compare v^T J u for random u (per input) and v (per output): one backward pass in all."""
+    rng = np.random.default_rng(0)
+    outputs = _as_outputs(fn(*inputs))
+    weights = [rng.standard_normal(out.shape) for out in outputs]
+    differentiable = [(o, w) for o, w in zip(outputs, weights, strict=True) if o.requires_grad]
+    vjps = grad(
+        [o for o, _ in differentiable],
+        [inputs[i] for i in checked],
+        [Tensor(w, dtype=o.dtype, device=o.device) for o, w in differentiable],
+        retain_graph=True,
+        allow_unused=True,
+    )
+    for i, vjp in zip(checked, vjps, strict=True):
+        direction = rng.standard_normal(inputs[i].shape)
+        direction /= np.linalg.norm(direction) or 1.0
+        analytical = 0.0 if vjp is None else float(np.sum(as_numpy(vjp.data) * direction))
+        plus = _evaluate(fn, _perturbed(inputs, i, eps * direction))
+        minus = _evaluate(fn, _perturbed(inputs, i, -eps * direction))
+        numerical = sum(float(np.sum(w * (p - m))) for w, p, m in zip(weights, plus, minus, strict=True)) / (2 * eps)
+        if not (np.isfinite(analytical) and np.isfinite(numerical)):
+            return f"non-finite projected gradient for input {i}: analytical {analytical}, numerical {numerical}"
+        if abs(analytical - numerical) > atol + rtol * abs(numerical):
+            mismatch = _Mismatch(i, (), 0, None, analytical, numerical, inputs[i].dtype, what="projected Jacobian (v^T J u)")
+            return mismatch.describe(atol, rtol)
+    return None
+
+
+# ----------------------------------------------------------------------------- Jacobians
+def _analytical_jacobians(outputs: list[Tensor], wrt: list[Tensor]) -> list[list[np.ndarray]]:
+    """jacobians[input][output] of shape (output.size, input.size), one backward per output element."""
+    jacobians = [[np.zeros((out.size, x.size)) for out in outputs] for x in wrt]
+    for o, out in enumerate(outputs):
+        if not out.requires_grad:
+            continue  # a constant output: its Jacobian is zero
+        xp = get_array_module(out.data)
+        for k in range(out.size):
+            one_hot = xp.zeros(out.size, dtype=out.dtype)
+            one_hot[k] = 1
+            grads = grad(out, wrt, _wrap(one_hot.reshape(out.shape)), retain_graph=True, allow_unused=True)
+            for position, g in enumerate(grads):
+                if g is not None:
+                    jacobians[position][o][k] = as_numpy(g.data).reshape(-1)
+    return jacobians
+
+
+def _numerical_jacobian(fn: Callable, inputs: tuple, i: int, eps: float) -> list[np.ndarray]:
+    """d outputs / d inputs[i] by central differences, one column per element of the input."""
+    size = inputs[i].size
+    columns = []
+    for k in range(size):
+        step = np.zeros(size)
+        step[k] = eps
+        step = step.reshape(inputs[i].shape)
+        plus = _evaluate(fn, _perturbed(inputs, i, step))
+        minus = _evaluate(fn, _perturbed(inputs, i, -step))
+        columns.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus, strict=True)])
+    outputs = len(columns[0]) if columns else len(_evaluate(fn, inputs))
+    return [np.stack([c[o] for c in columns], axis=1) if columns else np.zeros((0, 0)) for o in range(outputs)]
+
+
+def _perturbed(inputs: tuple, i: int, step: np.ndarray) -> tuple:
+    """A copy of ``inputs`` where input ``i`` is moved by ``step`` (the original is not touched)."""
+    x = inputs[i]
+    xp = get_array_module(x.data)
+    moved = Tensor(x.data + xp.asarray(step, dtype=x.dtype), requires_grad=x.requires_grad)
+    return (*inputs[:i], moved, *inputs[i + 1 :])
+
+
+def _evaluate(fn: Callable, inputs: tuple) -> list[np.ndarray]:
+    with no_grad():
+        return [as_numpy(out.data).astype(np.float64) for out in _as_outputs(fn(*inputs))]
+
+
+# ----------------------------------------------------------------------------- small helpers
+def _as_outputs(result: Any) -> list[Tensor]:
+    outputs = [result] if isinstance(result, Tensor) else list(result)
+    for out in outputs:
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: the function must return Tensors, got {type(out).__name__}")
+    return outputs
+
+
+def _element(shape: tuple, flat_index: int) -> tuple:
+    return tuple(int(i) for i in np.unravel_index(flat_index, shape)) if shape else ()
+
+
+def _zeros_like(x: Tensor) -> Tensor:
+    return _wrap(get_array_module(x.data).zeros(x.shape, dtype=x.dtype))
+
+
+def _non_finite_message(i: int, o: int, analytical: np.ndarray, numerical: np.ndarray) -> str:
+    return (
+        f"non-finite Jacobian for input {i}, output {o}: analytical has "
+        f"{int(np.sum(~np.isfinite(analytical)))} and numerical {int(np.sum(~np.isfinite(numerical)))} "
+        "NaN/inf entries; check the function's domain (e.g. log or sqrt of values <= 0)"
+    )

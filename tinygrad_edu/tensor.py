@@ -1,0 +1,710 @@
+"""Tensor: an array that remembers how it was computed, so ``backward()`` can apply the chain rule.
+
+Every operator and method below is a thin call to one ``Function`` in ``ops.py`` (or a few of
+them, for composite ops such as ``mean``). The Tensor keeps ``data`` (a NumPy or CuPy array),
+``grad`` (a Tensor, filled in by ``backward``) and ``grad_fn`` (the Function node that made it).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .autograd import is_grad_enabled, run_backward
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+Axis = int | Sequence[int] | None
+Operand = Any  # a Tensor, a Python or NumPy number, or an array-like
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    Tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
+    __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy's ufunc
+    __hash__ = object.__hash__  # __eq__ is elementwise, so hashing is by identity (as PyTorch)
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None
+    ) -> None:
+        self.data = _array_from(data, dtype, device)
+        self.grad: Tensor | None = None
+        self._ctx = None
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating point tensors can require gradients, but this tensor is {self.dtype} "
+                f"with shape {self.shape}; create it with dtype='float32' (or call .float()) first"
+            )
+        if not flag and self._ctx is not None:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use .detach() instead")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements (NumPy's ``size``; PyTorch calls it ``numel()``)."""
+        return self.data.size
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def grad_fn(self) -> Any:
+        """The Function that produced this tensor, or ``None`` for leaves and constants."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - the NumPy/PyTorch name
+        """All axes reversed (the matrix transpose for 2-D tensors)."""
+        return self.transpose()
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """A NumPy copy of the values (from the GPU if needed); never part of the graph."""
+        return np.array(backend.as_numpy(self.data), copy=True)
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to a Python number, "
+                f"but this tensor has shape {self.shape}; index it or reduce it (e.g. .sum()) first"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return backend.as_numpy(self.data).tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self.device != "cpu":
+            raise TypeError("cannot convert a cuda tensor to a NumPy array implicitly; call .numpy() or .cpu()")
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with shape {self.shape} is ambiguous; "
+                "use .any() / .all() style reductions, e.g. bool((t > 0).sum() > 0)"
+            )
+        return bool(self.data.item())
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        body = np.array2string(backend.as_numpy(self.data), separator=", ", prefix="Tensor(")
+        extras = []
+        if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(bool)):
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"Tensor({', '.join([body, *extras])})"
+
+    # ------------------------------------------------------------------ graph
+    def detach(self) -> Tensor:
+        """The same data, cut off from the graph (no ``grad_fn``, no gradient)."""
+        return _wrap(self.data)
+
+    def backward(
+        self, gradient: Operand = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) * ``gradient`` into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` may be omitted only for a one-element tensor (it is then 1). The graph is
+        freed afterwards unless ``retain_graph=True`` (the default when ``create_graph=True``).
+        With ``create_graph=True`` the gradients are themselves differentiable; note that this
+        stores graph tensors in ``.grad`` (a parameter then references its own graph), so prefer
+        ``tg.grad(..., create_graph=True)`` for higher derivatives, as PyTorch advises.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward(): this tensor (shape {self.shape}) does not require grad and has no grad_fn: "
+                "none of the tensors it was computed from has requires_grad=True, or it was computed "
+                "under no_grad()"
+            )
+        seed = _initial_gradient(self, gradient, "backward()")
+        run_backward([self], [seed], create_graph if retain_graph is None else retain_graph, create_graph)
+
+    # ------------------------------------------------------------------ device and dtype
+    def to(self, *args: Any, device: str | None = None, dtype: Any = None) -> Tensor:
+        """Move to a device and/or cast to a dtype: ``t.to("cuda")``, ``t.to("float64")``."""
+        for arg in args:
+            if isinstance(arg, str) and arg.split(":")[0].lower() in backend.DEVICES:
+                device = arg
+            else:
+                dtype = arg
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = ops.Cast.apply(out, dtype=_check_dtype(dtype))
+        if device is not None and backend.normalize_device(device) != out.device:
+            out = ops.ToDevice.apply(out, device=backend.normalize_device(device))
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    # ------------------------------------------------------------------ arithmetic operators
+    def __add__(self, other: Operand) -> Tensor:
+        return ops.Add.apply(*_operands(self, other))
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return ops.Add.apply(*_operands(self, other, reverse=True))
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return ops.Sub.apply(*_operands(self, other))
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return ops.Sub.apply(*_operands(self, other, reverse=True))
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return ops.Mul.apply(*_operands(self, other))
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return ops.Mul.apply(*_operands(self, other, reverse=True))
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        return ops.Div.apply(*_operands(self, other, floating=True))
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return ops.Div.apply(*_operands(self, other, reverse=True, floating=True))
+
+    def __pow__(self, other: Operand) -> Tensor:
+        return ops.Pow.apply(*_operands(self, other))
+
+    def __rpow__(self, other: Operand) -> Tensor:
+        return ops.Pow.apply(*_operands(self, other, reverse=True))
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return _matmul(*_operands(self, other))
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return _matmul(*_operands(self, other, reverse=True))
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def matmul(self, other: Operand) -> Tensor:
+        return self @ other
+
+    # ------------------------------------------------------------------ comparisons (no gradient)
+    def __lt__(self, other: Operand) -> Tensor:
+        return _compare(operator.lt, self, other)
+
+    def __le__(self, other: Operand) -> Tensor:
+        return _compare(operator.le, self, other)
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return _compare(operator.gt, self, other)
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return _compare(operator.ge, self, other)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _compare(operator.eq, self, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _compare(operator.ne, self, other)
+
+    # ------------------------------------------------------------------ elementwise functions
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(_floating(self))
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(_floating(self))
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(_floating(self))
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(_floating(self))
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(_floating(self))
+
+    def relu(self) -> Tensor:
+        return ops.ReLU.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return ops.LeakyReLU.apply(self, slope=negative_slope)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Limit values to ``[min, max]`` (either bound may be None); ``clamp`` is the same."""
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min and max")
+        return ops.Clip.apply(self, lo=min, hi=max)
+
+    clamp = clip
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _axis_arguments(self, "sum", axis, keepdims, dim, keepdim)
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _axis_arguments(self, "mean", axis, keepdims, dim, keepdim)
+        count = self.size if axis is None else math.prod(self.shape[i] for i in axis)
+        return _floating(self).sum(axis=axis, keepdims=keepdims) / count
+
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _axis_arguments(self, "max", axis, keepdims, dim, keepdim)
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        axis, keepdims = _axis_arguments(self, "min", axis, keepdims, dim, keepdim)
+        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+        """Variance with Bessel's ``correction`` (1 as PyTorch; 0 for the population variance)."""
+        axis, keepdims = _axis_arguments(self, "var", axis, keepdims, None, None)
+        count = self.size if axis is None else math.prod(self.shape[i] for i in axis)
+        centred = self - self.mean(axis=axis, keepdims=True)
+        return (centred * centred).sum(axis=axis, keepdims=keepdims) / max(count - correction, 0)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) without overflow: the max is factored out first."""
+        axis, keepdims = _axis_arguments(self, "logsumexp", axis, keepdims, None, None)
+        peak = self.detach().max(axis=axis, keepdims=True)
+        total = (self - peak).exp().sum(axis=axis, keepdims=True).log() + peak
+        return total if keepdims else total.reshape(*ops._reduced_shape(self.shape, axis))
+
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return ops.Softmax.apply(_floating(self), axis=_single_axis(self, "softmax", axis if dim is None else dim))
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        axis = _single_axis(self, "log_softmax", axis if dim is None else dim)
+        return ops.LogSoftmax.apply(_floating(self), axis=axis)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+        """Index of the largest value (flattened when ``axis`` is None); an int64 tensor, no gradient."""
+        return _arg_extremum(self, "argmax", axis if dim is None else dim, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+        return _arg_extremum(self, "argmin", axis if dim is None else dim, keepdims)
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """Same values in a new shape; one dimension may be -1 (inferred)."""
+        shape = _shape_argument(shape)
+        if shape == self.shape:
+            return self
+        return ops.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+        """Merge axes ``start_axis..end_axis`` into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = (_single_axis(self, "flatten", a) for a in (start_axis, end_axis))
+        if start > end:
+            raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {self.shape}")
+        return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
+
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
+        """Permute the axes as NumPy does (no axes: reverse them). To swap two axes use ``swapaxes``."""
+        axes = _shape_argument(axes)
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        normalized = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in axes) if self.ndim else axes
+        if sorted(normalized) != list(range(self.ndim)):
+            raise ValueError(
+                f"transpose: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}; "
+                "pass every axis once (NumPy style), or use swapaxes(a, b) to swap two axes as torch.transpose does"
+            )
+        if normalized == tuple(range(self.ndim)):
+            return self
+        return ops.Transpose.apply(self, axes=normalized)
+
+    permute = transpose
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        axes = list(range(self.ndim))
+        a, b = _single_axis(self, "swapaxes", axis1), _single_axis(self, "swapaxes", axis2)
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.transpose(*axes)
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
+        if not -self.ndim - 1 <= axis <= self.ndim:
+            raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {self.shape}")
+        axis %= self.ndim + 1
+        return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        """Remove size-1 axes (all of them, or the given ones)."""
+        axes = range(self.ndim) if axis is None else _normalize_axes(self, "squeeze", axis)
+        return self.reshape(*(n for i, n in enumerate(self.shape) if not (i in axes and n == 1)))
+
+    def expand(self, *shape: int | Sequence[int]) -> Tensor:
+        """Broadcast to ``shape`` without copying (-1 keeps a dimension), as torch.expand."""
+        shape = _shape_argument(shape)
+        extra = len(shape) - self.ndim
+        shape = tuple(self.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(shape))
+        if shape == self.shape:
+            return self
+        return ops.Expand.apply(self, shape=shape)
+
+    broadcast_to = expand
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops.GetItem.apply(self, index=_index_argument(index))
+
+
+# ---------------------------------------------------------------------------- construction
+def _wrap(array: Any) -> Tensor:
+    """A constant Tensor around an existing backend array, without copying (for internal use)."""
+    if isinstance(array, np.generic | numbers.Number):
+        array = np.asarray(array)  # NumPy reductions return scalars; keep tensors array-backed
+    tensor = Tensor.__new__(Tensor)
+    tensor.data = array
+    tensor.grad = None
+    tensor._ctx = None
+    tensor._requires_grad = False
+    return tensor
+
+
+_SUPPORTED_KINDS = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool"}
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"unknown dtype {dtype!r}: use e.g. 'float32', 'float64', 'int64' or 'bool'") from error
+    if dtype.kind not in _SUPPORTED_KINDS:
+        raise TypeError(f"dtype {dtype} is not supported: tensors hold floating, integer or bool values")
+    return dtype
+
+
+def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
+    """Copy ``data`` into a new backend array: float32 for Python floats, NumPy arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    target = backend.normalize_device(device) if device is not None else None
+    if hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray | np.generic):
+        source_device = backend.device_of(data)
+        xp = backend.array_module(target or source_device)
+        array = backend.to_device(data, target or source_device)
+        return xp.array(array, dtype=None if dtype is None else _check_dtype(dtype), copy=True)
+    try:
+        array = np.array(data)
+    except ValueError as error:
+        raise ValueError(f"cannot build a tensor from this data (is it a ragged nested list?): {error}") from error
+    if array.dtype.kind not in _SUPPORTED_KINDS:
+        raise TypeError(f"cannot build a tensor from {type(data).__name__} data of dtype {array.dtype}: use numbers")
+    if dtype is not None:
+        array = array.astype(_check_dtype(dtype))
+    elif array.dtype.kind == "f":
+        array = array.astype(DEFAULT_FLOAT)  # Python floats are double precision; tensors default to float32
+    return backend.to_device(array, target or "cpu")
+
+
+# ---------------------------------------------------------------------------- operand handling
+def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
+    """A Python or NumPy number takes the dtype of the tensor it meets, as in PyTorch.
+
+    So ``float32_tensor * 0.5`` stays float32; only a float number meeting an integer or bool
+    tensor changes the kind, to the default float32.
+    """
+    if isinstance(value, bool | np.bool_):
+        return like
+    if isinstance(value, numbers.Integral):
+        return like if like.kind != "b" else np.dtype(np.int64)
+    if isinstance(value, numbers.Real):
+        return like if like.kind == "f" else DEFAULT_FLOAT
+    raise TypeError(f"unsupported operand {value!r} of type {type(value).__name__}: use a number or a Tensor")
+
+
+def _as_operand(value: Any, like: Tensor) -> Tensor:
+    """Turn the other operand of a binary op into a Tensor on ``like``'s device."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, numbers.Number | np.generic):
+        xp = backend.get_array_module(like.data)
+        return _wrap(xp.asarray(value, dtype=_scalar_dtype(value, like.dtype)))
+    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+        return _wrap(value)  # arrays keep their dtype and promote as in NumPy
+    return Tensor(value, device=like.device)
+
+
+def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
+    other = _as_operand(other, self)
+    if floating or other.dtype.kind == "f":
+        self = _floating(self)  # an integer tensor meeting a float is computed in float32, as PyTorch
+        if floating:
+            other = _floating(other)
+    return (other, self) if reverse else (self, other)
+
+
+def _floating(tensor: Tensor) -> Tensor:
+    return tensor if tensor.dtype.kind == "f" else tensor.to(DEFAULT_FLOAT)
+
+
+def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
+    try:
+        other = _as_operand(other, tensor)
+    except TypeError:
+        return NotImplemented
+    try:
+        return _wrap(compare(tensor.data, other.data))
+    except ValueError as error:
+        raise ValueError(f"comparison: cannot compare shapes {tensor.shape} and {other.shape}: {error}") from error
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}; use * for scalars")
+    inner_a, inner_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the first "
+            f"({inner_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
+        )
+    return ops.MatMul.apply(a, b)
+
+
+def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
+    """The gradient that starts a backward pass: 1 for a one-element output, else user-given."""
+    if gradient is None:
+        if output.size != 1:
+            raise RuntimeError(
+                f"{where}: the gradient can be omitted only for a one-element output, but the output has "
+                f"shape {output.shape}; reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {output.shape}"
+            )
+        return _wrap(backend.get_array_module(output.data).ones(output.shape, dtype=output.dtype))
+    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
+    if gradient.shape != output.shape:
+        raise RuntimeError(
+            f"{where}: the gradient has shape {gradient.shape} but the output has shape {output.shape}; they must match"
+        )
+    if gradient.device != output.device:
+        raise RuntimeError(f"{where}: the gradient is on {gradient.device} but the output is on {output.device}")
+    return gradient if gradient.dtype == output.dtype else gradient.to(output.dtype)
+
+
+# ---------------------------------------------------------------------------- argument parsing
+def _shape_argument(shape: tuple) -> tuple[int, ...]:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], Sequence | np.ndarray):
+        shape = tuple(shape[0])
+    return tuple(operator.index(n) for n in shape)
+
+
+def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
+    ndim = max(tensor.ndim, 1)
+    if not isinstance(axis, numbers.Integral) or not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {tensor.shape}; use -{ndim} <= axis < {ndim}")
+    return int(axis) % ndim
+
+
+def _normalize_axes(tensor: Tensor, op: str, axis: Axis) -> tuple[int, ...] | None:
+    """Axes as a sorted tuple of non-negative ints; ``None`` means every axis."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    for a in axes:
+        if not isinstance(a, numbers.Integral) or not -tensor.ndim <= a < tensor.ndim:
+            raise ValueError(
+                f"{op}: axis {a!r} is out of range for a tensor of shape {tensor.shape} "
+                f"({tensor.ndim} dimensions); use -{tensor.ndim} <= axis < {tensor.ndim}"
+            )
+    normalized = tuple(sorted(int(a) % tensor.ndim for a in axes))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis {axis} names the same axis twice for shape {tensor.shape}")
+    return normalized
+
+
+def _axis_arguments(tensor: Tensor, op: str, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None) -> tuple:
+    """Accept NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` spellings."""
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return _normalize_axes(tensor, op, axis), bool(keepdims)
+
+
+def _arg_extremum(tensor: Tensor, name: str, axis: int | None, keepdims: bool) -> Tensor:
+    if axis is not None:
+        axis = _single_axis(tensor, name, axis)
+    result = getattr(tensor.data, name)(axis=axis, keepdims=keepdims)
+    return _wrap(result.astype(np.int64, copy=False))
+
+
+def _index_argument(index: Any) -> Any:
+    """Replace Tensors and lists inside an index with backend arrays."""
+    if isinstance(index, tuple):
+        return tuple(_index_argument(part) for part in index)
+    if isinstance(index, Tensor):
+        if index.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be integer or bool, got {index.dtype}")
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+# ---------------------------------------------------------------------------- functions of several tensors
+def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (PyTorch's ``cat``, NumPy's ``concatenate``)."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    axis = _single_axis(tensors[0], "cat", axis if dim is None else dim)
+    return ops.Cat.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    axis = axis if dim is None else dim
+    return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
+
+
+def where(condition: Any, a: Operand, b: Operand) -> Tensor:
+    """``a`` where ``condition`` is true, else ``b`` (broadcast); gradients flow to ``a`` and ``b``."""
+    condition = condition if isinstance(condition, Tensor) else Tensor(condition)
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor (e.g. x > 0), got {condition.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a, device=condition.device)
+    like = a if isinstance(a, Tensor) else b
+    return ops.Where.apply(condition, _as_operand(a, like), _as_operand(b, like))
+
+
+def maximum(a: Operand, b: Operand) -> Tensor:
+    """Elementwise maximum (broadcast); at ties each input gets half the gradient."""
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    return ops.Maximum.apply(*_operands(a, b))
+
+
+def minimum(a: Operand, b: Operand) -> Tensor:
+    """Elementwise minimum (broadcast); at ties each input gets half the gradient."""
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    return ops.Minimum.apply(*_operands(a, b))
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``.
+
+    ``grad_outputs`` weights each output (like ``backward``'s ``gradient``). With
+    ``create_graph=True`` the returned gradients are differentiable again (higher order).
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, tensor in enumerate([*outputs, *inputs]):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+            kind = "output" if i < len(outputs) else "input"
+            raise RuntimeError(f"grad: {kind} {i if i < len(outputs) else i - len(outputs)} does not require grad")
+    seeds = [_initial_gradient(out, g, "grad()") for out, g in zip(outputs, grad_outputs, strict=True)]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = run_backward(outputs, seeds, retain, create_graph, inputs=inputs)
+    for i, g in enumerate(found):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    if not create_graph:
+        found = [None if g is None else g.detach() for g in found]
+    return tuple(found)
+
+
+from . import ops  # noqa: E402  (ops.py builds on Tensor, so it is imported after it)
+
+__all__ = ["Tensor", "cat", "stack", "where", "maximum", "minimum", "grad", "is_grad_enabled"]
