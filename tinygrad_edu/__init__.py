@@ -4,7 +4,6 @@ import numpy as np
 
 # autograd first: tensor.py builds on its Function, and it needs Tensor at run time (see its end).
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad  # isort: skip
-from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
 from .creation import (
     arange,
     eye,
@@ -18,6 +17,7 @@ from .creation import (
     zeros_like,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
 int32, int64, uint8, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("uint8"), np.dtype("bool")

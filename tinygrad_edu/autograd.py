@@ -91,7 +91,7 @@ class Function:
     array or ``None``). The instance itself is ``ctx``: it is the graph node.
     """
 
-    __slots__ = ("inputs", "needs_input_grad", "_saved", "_output_ref", "_released", "__weakref__", "__dict__")
+    __slots__ = ("__dict__", "__weakref__", "_output_ref", "_released", "_saved", "inputs", "needs_input_grad")
 
     def __init__(self) -> None:
         self.inputs: tuple | None = None
@@ -139,7 +139,12 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run ``forward`` and, if any input requires grad, record this node in the graph."""
         ctx = cls()
-        record = _grad_mode.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        record = False
+        if _grad_mode.enabled:
+            for t in inputs:
+                if isinstance(t, Tensor) and t._requires_grad:
+                    record = True
+                    break
         previous, _grad_mode.enabled = _grad_mode.enabled, False
         try:
             result = cls.forward(ctx, *inputs, **params)
@@ -224,7 +229,7 @@ def _fit_gradient(grad: Any, tensor: Tensor, ctx: Function) -> Tensor:
     """
     if not isinstance(grad, Tensor):
         grad = _wrap(grad)
-    if grad.device != tensor.device:
+    if type(grad.data) is not type(tensor.data):  # a NumPy and a CuPy array: different devices
         raise RuntimeError(
             f"{type(ctx).__name__}.backward returned a gradient on {grad.device} for an input on "
             f"{tensor.device}; return gradients on the input's device"
@@ -245,9 +250,7 @@ def _sum_to_shape(grad: Tensor, shape: tuple, ctx: Function) -> Tensor:
             f"{type(ctx).__name__}.backward returned a gradient of shape {tuple(grad.shape)} for an "
             f"input of shape {tuple(shape)}; each gradient must have its input's shape"
         )
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, s in enumerate(shape) if s == 1 and grad.shape[extra + i] != 1
-    )
+    axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape) if s == 1 and grad.shape[extra + i] != 1)
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 

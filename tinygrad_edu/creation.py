@@ -33,15 +33,25 @@ def _make(array: np.ndarray, dtype: Any, requires_grad: bool, device: str | None
     return tensor
 
 
-def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def zeros(
+    *shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None
+) -> Tensor:
     return full(_shape_argument(shape), 0.0, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def ones(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def ones(
+    *shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None
+) -> Tensor:
     return full(_shape_argument(shape), 1.0, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def full(shape: int | Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def full(
+    shape: int | Sequence[int],
+    fill_value: float,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: str | None = None,
+) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value`` (float32 for floats, int64 for ints, as PyTorch)."""
     shape = _shape_argument((shape,))
     if dtype is None:
@@ -61,7 +71,14 @@ def ones_like(tensor: Tensor, dtype: Any = None, requires_grad: bool = False) ->
     return full(tensor.shape, 1, dtype=dtype or tensor.dtype, requires_grad=requires_grad, device=tensor.device)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def arange(
+    start: float,
+    stop: float | None = None,
+    step: float = 1,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: str | None = None,
+) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for integer arguments, float32 otherwise."""
     if stop is None:
         start, stop = 0, start
@@ -71,18 +88,24 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     return _make(array, dtype, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def eye(
+    n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, device: str | None = None
+) -> Tensor:
     """The identity matrix (``n`` rows, ``m`` columns)."""
     return _make(np.eye(n, m, dtype=DEFAULT_FLOAT), dtype, requires_grad, device)
 
 
-def randn(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def randn(
+    *shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None
+) -> Tensor:
     """Samples from the standard normal distribution N(0, 1)."""
     array = _generator.standard_normal(_shape_argument(shape), dtype=np.float32 if dtype is None else np.float64)
     return _make(array, dtype, requires_grad, device)
 
 
-def rand(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None) -> Tensor:
+def rand(
+    *shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: str | None = None
+) -> Tensor:
     """Samples from the uniform distribution on [0, 1)."""
     array = _generator.random(_shape_argument(shape), dtype=np.float32 if dtype is None else np.float64)
     return _make(array, dtype, requires_grad, device)

@@ -57,6 +57,38 @@ class _Mismatch:
         return message
 
 
+@dataclass
+class GradcheckResult:
+    """What one gradient check found: pass/fail, the largest errors, and an explanation on failure."""
+
+    passed: bool
+    max_abs_error: float  # largest |analytical - numerical| over the compared values
+    max_rel_error: float  # largest |analytical - numerical| / |numerical| where |numerical| > atol
+    message: str | None = None
+
+
+def check_gradients(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    fast_mode: bool = False,
+) -> GradcheckResult:
+    """Run the comparison behind ``gradcheck`` and return its findings instead of raising."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad; create the inputs with requires_grad=True")
+    if not fast_mode:
+        return _full_check(fn, inputs, checked, eps, atol, rtol)
+    result = _fast_check(fn, inputs, checked, eps, atol, rtol)
+    if not result.passed:  # explain the failure with the worst element of the full Jacobian
+        full = _full_check(fn, inputs, checked, eps, atol, rtol)
+        result.message = f"fast mode: {result.message}" + ("" if full.passed else f"; full Jacobian: {full.message}")
+    return result
+
+
 def gradcheck(
     fn: Callable[..., Any],
     inputs: Tensor | Sequence[Any],
@@ -73,22 +105,10 @@ def gradcheck(
     naming the input, the worst element, both values and the error (or returns False when
     ``raise_exception=False``).
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input requires grad; create the inputs with requires_grad=True")
-    problem = None
-    if fast_mode:
-        problem = _fast_check(fn, inputs, checked, eps, atol, rtol)
-        if problem is not None:  # explain the failure with the worst element of the full Jacobian
-            problem = _full_check(fn, inputs, checked, eps, atol, rtol) or problem
-    else:
-        problem = _full_check(fn, inputs, checked, eps, atol, rtol)
-    if problem is None:
-        return True
-    if raise_exception:
-        raise GradcheckError(problem)
-    return False
+    result = check_gradients(fn, inputs, eps, atol, rtol, fast_mode)
+    if not result.passed and raise_exception:
+        raise GradcheckError(result.message)
+    return result.passed
 
 
 def gradgradcheck(
@@ -130,21 +150,22 @@ def gradgradcheck(
 
 
 # ----------------------------------------------------------------------------- the two checks
-def _full_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float) -> str | None:
+def _full_check(
+    fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float
+) -> GradcheckResult:
     """Compare the full Jacobian, element by element; describe the worst element if any fails."""
     outputs = _as_outputs(fn(*inputs))
     analytical = _analytical_jacobians(outputs, [inputs[i] for i in checked])
-    worst, worst_ratio = None, 1.0
+    errors = _Errors(atol, rtol)
     for position, i in enumerate(checked):
         numerical = _numerical_jacobian(fn, inputs, i, eps)
         for o, (num, ana) in enumerate(zip(numerical, analytical[position], strict=True)):
             if not (np.all(np.isfinite(ana)) and np.all(np.isfinite(num))):
-                return _non_finite_message(i, o, ana, num)
-            ratio = np.abs(ana - num) / (atol + rtol * np.abs(num))
-            if ratio.size and ratio.max() > worst_ratio:
-                out_flat, in_flat = np.unravel_index(int(ratio.argmax()), ratio.shape)
-                worst_ratio = float(ratio.max())
-                worst = _Mismatch(
+                return GradcheckResult(False, float("nan"), float("nan"), _non_finite_message(i, o, ana, num))
+            worst = errors.add(ana, num)
+            if worst is not None:
+                out_flat, in_flat = np.unravel_index(worst, num.shape)
+                errors.worst = _Mismatch(
                     input_index=i,
                     input_element=_element(inputs[i].shape, in_flat),
                     output_index=o,
@@ -153,10 +174,12 @@ def _full_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, ato
                     numerical=float(num[out_flat, in_flat]),
                     dtype=inputs[i].dtype,
                 )
-    return None if worst is None else worst.describe(atol, rtol)
+    return errors.result()
 
 
-def _fast_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float) -> str | None:
+def _fast_check(
+    fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float
+) -> GradcheckResult:
     """Compare v^T J u for random u (per input) and v (per output): one backward pass in all."""
     rng = np.random.default_rng(0)
     outputs = _as_outputs(fn(*inputs))
@@ -169,6 +192,7 @@ def _fast_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, ato
         retain_graph=True,
         allow_unused=True,
     )
+    errors = _Errors(atol, rtol)
     for i, vjp in zip(checked, vjps, strict=True):
         direction = rng.standard_normal(inputs[i].shape)
         direction /= np.linalg.norm(direction) or 1.0
@@ -177,11 +201,41 @@ def _fast_check(fn: Callable, inputs: tuple, checked: list[int], eps: float, ato
         minus = _evaluate(fn, _perturbed(inputs, i, -eps * direction))
         numerical = sum(float(np.sum(w * (p - m))) for w, p, m in zip(weights, plus, minus, strict=True)) / (2 * eps)
         if not (np.isfinite(analytical) and np.isfinite(numerical)):
-            return f"non-finite projected gradient for input {i}: analytical {analytical}, numerical {numerical}"
-        if abs(analytical - numerical) > atol + rtol * abs(numerical):
-            mismatch = _Mismatch(i, (), 0, None, analytical, numerical, inputs[i].dtype, what="projected Jacobian (v^T J u)")
-            return mismatch.describe(atol, rtol)
-    return None
+            message = f"non-finite projected gradient for input {i}: analytical {analytical}, numerical {numerical}"
+            return GradcheckResult(False, float("nan"), float("nan"), message)
+        if errors.add(np.array(analytical), np.array(numerical)) is not None:
+            what = "projected Jacobian (v^T J u)"
+            errors.worst = _Mismatch(i, (), 0, None, analytical, numerical, inputs[i].dtype, what=what)
+    return errors.result()
+
+
+class _Errors:
+    """Running maxima of the absolute and relative errors, and the worst failing element."""
+
+    def __init__(self, atol: float, rtol: float) -> None:
+        self.atol, self.rtol = atol, rtol
+        self.max_abs = self.max_rel = 0.0
+        self.worst_ratio = 1.0  # error / tolerance of the worst element; above 1 means it fails
+        self.worst: _Mismatch | None = None
+
+    def add(self, analytical: np.ndarray, numerical: np.ndarray) -> int | None:
+        """Record one comparison; return the flat index of a new worst failing element, if any."""
+        if analytical.size == 0:
+            return None
+        error = np.abs(analytical - numerical)
+        self.max_abs = max(self.max_abs, float(error.max()))
+        large = np.abs(numerical) > self.atol
+        if large.any():
+            self.max_rel = max(self.max_rel, float((error[large] / np.abs(numerical[large])).max()))
+        ratio = error / (self.atol + self.rtol * np.abs(numerical))
+        if ratio.max() <= self.worst_ratio:
+            return None
+        self.worst_ratio = float(ratio.max())
+        return int(ratio.argmax())
+
+    def result(self) -> GradcheckResult:
+        message = None if self.worst is None else self.worst.describe(self.atol, self.rtol)
+        return GradcheckResult(self.worst is None, self.max_abs, self.max_rel, message)
 
 
 # ----------------------------------------------------------------------------- Jacobians

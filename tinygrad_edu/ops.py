@@ -184,7 +184,7 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        need_cond, need_a, need_b = ctx.needs_input_grad
+        _, need_a, need_b = ctx.needs_input_grad
         grad_a = where(ctx.cond, grad, 0) if need_a else None
         grad_b = where(ctx.cond, 0, grad) if need_b else None
         return None, grad_a, grad_b

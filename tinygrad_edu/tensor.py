@@ -32,13 +32,11 @@ class Tensor:
     Tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "data", "grad")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy's ufunc
     __hash__ = object.__hash__  # __eq__ is elementwise, so hashing is by identity (as PyTorch)
 
-    def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None
-    ) -> None:
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None) -> None:
         self.data = _array_from(data, dtype, device)
         self.grad: Tensor | None = None
         self._ctx = None
@@ -167,9 +165,7 @@ class Tensor:
         """The same data, cut off from the graph (no ``grad_fn``, no gradient)."""
         return _wrap(self.data)
 
-    def backward(
-        self, gradient: Operand = None, retain_graph: bool | None = None, create_graph: bool = False
-    ) -> None:
+    def backward(self, gradient: Operand = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) * ``gradient`` into ``.grad`` of every leaf that requires grad.
 
         ``gradient`` may be omitted only for a one-element tensor (it is then 1). The graph is
@@ -316,20 +312,28 @@ class Tensor:
     clamp = clip
 
     # ------------------------------------------------------------------ reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         axis, keepdims = _axis_arguments(self, "sum", axis, keepdims, dim, keepdim)
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         axis, keepdims = _axis_arguments(self, "mean", axis, keepdims, dim, keepdim)
         count = self.size if axis is None else math.prod(self.shape[i] for i in axis)
         return _floating(self).sum(axis=axis, keepdims=keepdims) / count
 
-    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         axis, keepdims = _axis_arguments(self, "max", axis, keepdims, dim, keepdim)
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def min(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         axis, keepdims = _axis_arguments(self, "min", axis, keepdims, dim, keepdim)
         return ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
@@ -433,7 +437,7 @@ class Tensor:
 # ---------------------------------------------------------------------------- construction
 def _wrap(array: Any) -> Tensor:
     """A constant Tensor around an existing backend array, without copying (for internal use)."""
-    if isinstance(array, np.generic | numbers.Number):
+    if type(array) is not np.ndarray and isinstance(array, np.generic | numbers.Number):
         array = np.asarray(array)  # NumPy reductions return scalars; keep tensors array-backed
     tensor = Tensor.__new__(Tensor)
     tensor.data = array
@@ -499,7 +503,7 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
     """Turn the other operand of a binary op into a Tensor on ``like``'s device."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, numbers.Number | np.generic):
+    if type(value) in (float, int) or isinstance(value, numbers.Number | np.generic):
         xp = backend.get_array_module(like.data)
         return _wrap(xp.asarray(value, dtype=_scalar_dtype(value, like.dtype)))
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
@@ -533,7 +537,9 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}; use * for scalars")
+        raise ValueError(
+            f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}; use * for scalars"
+        )
     inner_a, inner_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
         raise ValueError(
@@ -548,8 +554,8 @@ def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
     if gradient is None:
         if output.size != 1:
             raise RuntimeError(
-                f"{where}: the gradient can be omitted only for a one-element output, but the output has "
-                f"shape {output.shape}; reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {output.shape}"
+                f"{where}: the gradient can be omitted only for a one-element output, but the output has shape "
+                f"{output.shape}; reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {output.shape}"
             )
         return _wrap(backend.get_array_module(output.data).ones(output.shape, dtype=output.dtype))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
@@ -565,15 +571,17 @@ def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
 # ---------------------------------------------------------------------------- argument parsing
 def _shape_argument(shape: tuple) -> tuple[int, ...]:
     """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
-    if len(shape) == 1 and isinstance(shape[0], Sequence | np.ndarray):
+    if len(shape) == 1 and isinstance(shape[0], tuple | list | np.ndarray):
         shape = tuple(shape[0])
-    return tuple(operator.index(n) for n in shape)
+    return tuple(n if type(n) is int else operator.index(n) for n in shape)
 
 
 def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
     ndim = max(tensor.ndim, 1)
     if not isinstance(axis, numbers.Integral) or not -ndim <= axis < ndim:
-        raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {tensor.shape}; use -{ndim} <= axis < {ndim}")
+        raise ValueError(
+            f"{op}: axis {axis!r} is out of range for a tensor of shape {tensor.shape}; use -{ndim} <= axis < {ndim}"
+        )
     return int(axis) % ndim
 
 
@@ -707,4 +715,4 @@ def grad(
 
 from . import ops  # noqa: E402  (ops.py builds on Tensor, so it is imported after it)
 
-__all__ = ["Tensor", "cat", "stack", "where", "maximum", "minimum", "grad", "is_grad_enabled"]
+__all__ = ["Tensor", "cat", "grad", "is_grad_enabled", "maximum", "minimum", "stack", "where"]

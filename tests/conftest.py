@@ -1,0 +1,43 @@
+"""Shared test setup: Hypothesis profiles and the device fixture.
+
+Profiles: ``quick`` (default, for every run and CI) and ``thorough`` (many more examples), picked
+with the environment variable ``TINYGRAD_EDU_HYPOTHESIS_PROFILE=thorough``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import tinygrad_edu as tg
+
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
+settings.register_profile("quick", max_examples=30, **_COMMON)
+settings.register_profile("thorough", max_examples=400, **_COMMON)
+settings.load_profile(os.environ.get("TINYGRAD_EDU_HYPOTHESIS_PROFILE", "quick"))
+
+
+def _cuda_skip_reason() -> str | None:
+    try:
+        tg.zeros(1, device="cuda")
+    except RuntimeError as error:
+        return str(error)
+    return None
+
+
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request: pytest.FixtureRequest) -> str:
+    """Run a test on each device; cuda is skipped with the reason when CuPy or a GPU is missing."""
+    if request.param == "cuda":
+        reason = _cuda_skip_reason()
+        if reason:
+            pytest.skip(f"cuda unavailable: {reason}")
+    return request.param
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)

@@ -1,0 +1,173 @@
+"""A table of every differentiable Tensor operation, for checking gradients.
+
+One row per op: the function to differentiate, how its inputs are shaped (``kind``), the range
+its input values are drawn from, the points where it has a kink, and whether it is smooth
+enough for second derivatives. The Hypothesis tests, the main job's gradient-check table and
+the gradient-check benchmarks all read this table, so adding an op to the library is one row here.
+
+Kinds (what a test must generate for an op):
+- ``unary``:     one tensor of any shape.
+- ``binary``:    two tensors of mutually broadcastable shapes.
+- ``reduce``:    one tensor plus ``axis`` (None, int, negative, tuple) and ``keepdims``.
+- ``axis``:      one tensor with at least one dimension plus a single ``axis``.
+- ``matmul``:    two tensors whose shapes ``@`` accepts (1-D, 2-D and broadcast batches).
+- ``reshape``:   one tensor plus a ``shape`` with the same number of elements.
+- ``transpose``: one tensor plus ``axes``, a permutation of its axes.
+- ``expand``:    one tensor plus a ``shape`` it broadcasts to.
+- ``getitem``:   one tensor with at least one dimension plus an ``index``.
+- ``join``:      several tensors of one shape plus an ``axis`` (``cat`` and ``stack``).
+- ``where``:     a bool ``condition`` plus two tensors, all broadcastable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import tensor as _t
+from .tensor import Tensor
+
+Domain = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """How to check one differentiable op."""
+
+    name: str
+    fn: Callable[..., Tensor]
+    kind: str
+    arity: int = 1
+    domain: Domain | tuple[Domain, ...] = (-3.0, 3.0)
+    kinks: tuple[float, ...] = ()
+    distinct: bool = False  # inputs must not tie (the op picks one element: max, min, maximum)
+    smooth: bool = True  # twice differentiable on its domain: gradgradcheck applies
+
+    def domain_of(self, position: int) -> Domain:
+        """The value range of input ``position``."""
+        if isinstance(self.domain[0], tuple):
+            return self.domain[position]  # type: ignore[return-value]
+        return self.domain  # type: ignore[return-value]
+
+
+POSITIVE: Domain = (0.2, 4.0)
+
+OP_SPECS: tuple[OpSpec, ...] = (
+    # arithmetic, with broadcasting
+    OpSpec("add", lambda a, b: a + b, "binary", 2),
+    OpSpec("sub", lambda a, b: a - b, "binary", 2),
+    OpSpec("mul", lambda a, b: a * b, "binary", 2),
+    OpSpec("div", lambda a, b: a / b, "binary", 2, domain=((-3.0, 3.0), POSITIVE)),
+    OpSpec("pow", lambda a, b: a**b, "binary", 2, domain=(POSITIVE, (-2.0, 2.0))),
+    OpSpec("maximum", _t.maximum, "binary", 2, distinct=True, smooth=False),
+    OpSpec("minimum", _t.minimum, "binary", 2, distinct=True, smooth=False),
+    OpSpec("matmul", lambda a, b: a @ b, "matmul", 2),
+    # with a Python number on one side
+    OpSpec("neg", lambda x: -x, "unary"),
+    OpSpec("radd_scalar", lambda x: 2.5 + x, "unary"),
+    OpSpec("rsub_scalar", lambda x: 2.5 - x, "unary"),
+    OpSpec("mul_scalar", lambda x: x * -1.5, "unary"),
+    OpSpec("rdiv_scalar", lambda x: 2.0 / x, "unary", domain=POSITIVE),
+    OpSpec("pow_scalar", lambda x: x**3, "unary"),
+    OpSpec("sqrt_as_pow", lambda x: x**0.5, "unary", domain=POSITIVE),
+    OpSpec("rpow_scalar", lambda x: 2.0**x, "unary"),
+    # elementwise functions
+    OpSpec("exp", Tensor.exp, "unary"),
+    OpSpec("log", Tensor.log, "unary", domain=POSITIVE),
+    OpSpec("sqrt", Tensor.sqrt, "unary", domain=POSITIVE),
+    OpSpec("abs", Tensor.abs, "unary", kinks=(0.0,), smooth=False),
+    OpSpec("tanh", Tensor.tanh, "unary"),
+    OpSpec("sigmoid", Tensor.sigmoid, "unary", domain=(-6.0, 6.0)),
+    OpSpec("relu", Tensor.relu, "unary", kinks=(0.0,), smooth=False),
+    OpSpec("leaky_relu", lambda x: x.leaky_relu(0.1), "unary", kinks=(0.0,), smooth=False),
+    OpSpec("clip", lambda x: x.clip(-1.0, 1.5), "unary", kinks=(-1.0, 1.5), smooth=False),
+    # reductions
+    OpSpec("sum", lambda x, axis=None, keepdims=False: x.sum(axis, keepdims), "reduce"),
+    OpSpec("mean", lambda x, axis=None, keepdims=False: x.mean(axis, keepdims), "reduce"),
+    OpSpec("max", lambda x, axis=None, keepdims=False: x.max(axis, keepdims), "reduce", distinct=True, smooth=False),
+    OpSpec("min", lambda x, axis=None, keepdims=False: x.min(axis, keepdims), "reduce", distinct=True, smooth=False),
+    OpSpec("var", lambda x, axis=None, keepdims=False: x.var(axis, keepdims, correction=0), "reduce"),
+    OpSpec("logsumexp", lambda x, axis=None, keepdims=False: x.logsumexp(axis, keepdims), "reduce"),
+    # along one axis
+    OpSpec("softmax", lambda x, axis=-1: x.softmax(axis), "axis"),
+    OpSpec("log_softmax", lambda x, axis=-1: x.log_softmax(axis), "axis"),
+    # shape and indexing
+    OpSpec("reshape", lambda x, shape=(-1,): x.reshape(shape), "reshape"),
+    OpSpec("flatten", lambda x: x.flatten(), "unary"),
+    OpSpec("transpose", lambda x, axes=None: x.transpose(*(axes or ())), "transpose"),
+    OpSpec("T", lambda x: x.T, "unary"),
+    OpSpec("expand", lambda x, shape=(): x.expand(shape), "expand"),
+    OpSpec("getitem", lambda x, index=0: x[index], "getitem"),
+    OpSpec("cat", lambda *ts, axis=0: _t.cat(ts, axis), "join", 3),
+    OpSpec("stack", lambda *ts, axis=0: _t.stack(ts, axis), "join", 3),
+    OpSpec("where", lambda condition, a, b: _t.where(condition, a, b), "where", 2),
+)
+
+SPECS_BY_NAME = {spec.name: spec for spec in OP_SPECS}
+
+
+# ----------------------------------------------------------------------------- example arguments
+# One fixed, readable example per kind: the shapes the demo table and the benchmarks start from.
+_EXAMPLE_SHAPES: dict[str, tuple[tuple[int, ...], ...]] = {
+    "unary": ((3, 4),),
+    "binary": ((3, 4), (4,)),  # the second operand is broadcast over the rows
+    "reduce": ((3, 4),),
+    "axis": ((3, 4),),
+    "matmul": ((3, 4), (4, 2)),
+    "reshape": ((3, 4),),
+    "transpose": ((2, 3, 4),),
+    "expand": ((3, 1),),
+    "getitem": ((4, 3),),
+    "join": ((2, 3), (2, 3), (2, 3)),
+    "where": ((3, 4), (4,)),
+}
+_EXAMPLE_PARAMS: dict[str, dict] = {
+    "reduce": {"axis": -1, "keepdims": False},
+    "axis": {"axis": -1},
+    "reshape": {"shape": (2, -1)},
+    "transpose": {"axes": (2, 0, 1)},
+    "expand": {"shape": (2, 3, 5)},
+    "getitem": {"index": (np.array([0, 2, 2]), slice(None, None, 2))},  # a repeated row: gradients add
+    "join": {"axis": 1},
+}
+
+
+def sample_values(
+    spec: OpSpec, position: int, shape: tuple[int, ...], rng: np.random.Generator, margin: float = 0.05
+) -> np.ndarray:
+    """float64 values for input ``position`` in the op's domain, at least ``margin`` from any kink.
+
+    For ops that pick one element (``distinct``), the values are a shuffled evenly spaced grid,
+    so no two are closer than the grid step and ties cannot happen.
+    """
+    low, high = spec.domain_of(position)
+    size = int(np.prod(shape))
+    if spec.distinct:
+        grid = np.linspace(low, high, size * spec.arity + 1)[position :: spec.arity][:size]
+        return rng.permutation(grid).reshape(shape)
+    values = rng.uniform(low, high, size=shape)
+    for kink in spec.kinks:
+        close = np.abs(values - kink) < margin
+        values = np.where(close, kink + np.copysign(margin, values - kink + 1e-300), values)
+    return values
+
+
+def example_arguments(
+    spec: OpSpec, rng: np.random.Generator, dtype: str = "float64", scale: int = 1
+) -> tuple[tuple, dict]:
+    """Example inputs (Tensors requiring grad) and keyword parameters for checking ``spec``.
+
+    ``scale`` multiplies the first dimension of every input, to build larger cases.
+    """
+    shapes = [(shape[0] * scale, *shape[1:]) for shape in _EXAMPLE_SHAPES[spec.kind]]
+    inputs = tuple(
+        Tensor(sample_values(spec, i, s, rng), dtype=dtype, requires_grad=True) for i, s in enumerate(shapes)
+    )
+    if spec.kind == "where":
+        return (Tensor(rng.random(shapes[0]) > 0.5), *inputs), {}
+    params = dict(_EXAMPLE_PARAMS.get(spec.kind, {}))
+    if spec.kind == "expand":
+        params["shape"] = (2, shapes[0][0], 5)
+    return inputs, params
