@@ -10,6 +10,7 @@ input was broadcast: the engine (``autograd._fit_gradient``) sums them back to t
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .autograd import Function
@@ -148,9 +149,7 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
-        return _split_between(grad, share_a)
+        return _split_to_winner(ctx, grad, operator.gt)
 
 
 class Minimum(Function):
@@ -163,14 +162,13 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share_a = (a.data < b.data) + 0.5 * (a.data == b.data)
-        return _split_between(grad, share_a)
+        return _split_to_winner(ctx, grad, operator.lt)
 
 
-def _split_between(grad: Tensor, share_a: Any) -> tuple[Tensor, Tensor]:
-    """Send the fraction ``share_a`` of ``grad`` to the first input and the rest to the second."""
-    share_a = share_a.astype(grad.dtype)
+def _split_to_winner(ctx: Function, grad: Tensor, wins: Any) -> tuple[Tensor, Tensor]:
+    """Send ``grad`` to whichever input was picked (``wins(a, b)`` for a), half to each at ties."""
+    a, b = ctx.saved_tensors
+    share_a = (wins(a.data, b.data) + 0.5 * (a.data == b.data)).astype(grad.dtype)
     return grad * share_a, grad * (1 - share_a)
 
 
