@@ -38,15 +38,21 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """Context manager (and decorator) that turns graph recording on or off, restoring it after."""
+    """Context manager and decorator (``@no_grad`` or ``@no_grad()``) that sets grad mode, restoring it after."""
 
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._previous: list[bool] = []
+    enabled: bool
+
+    def __new__(cls, function: Callable | None = None) -> Any:
+        self = super().__new__(cls)
+        self._previous = []
+        return self if function is None else self(function)
+
+    def __init__(self, function: Callable | None = None) -> None:
+        pass  # everything is set up in __new__, which also handles the decorator form
 
     def __enter__(self) -> None:
         self._previous.append(_grad_mode.enabled)
-        _grad_mode.enabled = self._enabled
+        _grad_mode.enabled = self.enabled
 
     def __exit__(self, *exc_info: object) -> None:
         _grad_mode.enabled = self._previous.pop()
@@ -63,15 +69,13 @@ class _SetGradMode:
 class no_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
     """Run without recording the graph: for evaluation and for updating parameters."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    enabled = False
 
 
 class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
     """Record the graph again inside a ``no_grad`` block."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    enabled = True
 
 
 # ----------------------------------------------------------------------------- Function

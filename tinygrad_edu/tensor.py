@@ -301,13 +301,17 @@ class Tensor:
         return ops.ReLU.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        return ops.LeakyReLU.apply(self, slope=negative_slope)
+        return ops.LeakyReLU.apply(self, slope=float(negative_slope))  # a Python float never promotes
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to ``[min, max]`` (either bound may be None); ``clamp`` is the same."""
         if min is None and max is None:
             raise ValueError("clip: give at least one of min and max")
-        return ops.Clip.apply(self, lo=min, hi=max)
+        x = self
+        if any(isinstance(bound, numbers.Real) and not isinstance(bound, numbers.Integral) for bound in (min, max)):
+            x = _floating(self)  # a float bound on an integer tensor computes in float32
+        lo, hi = (None if b is None else _as_operand(b, x).data for b in (min, max))
+        return ops.Clip.apply(x, lo=lo, hi=hi)
 
     clamp = clip
 
@@ -666,14 +670,21 @@ def where(condition: Any, a: Operand, b: Operand) -> Tensor:
 
 def maximum(a: Operand, b: Operand) -> Tensor:
     """Elementwise maximum (broadcast); at ties each input gets half the gradient."""
-    a = a if isinstance(a, Tensor) else Tensor(a)
-    return ops.Maximum.apply(*_operands(a, b))
+    return ops.Maximum.apply(*_pair(a, b))
 
 
 def minimum(a: Operand, b: Operand) -> Tensor:
     """Elementwise minimum (broadcast); at ties each input gets half the gradient."""
-    a = a if isinstance(a, Tensor) else Tensor(a)
-    return ops.Minimum.apply(*_operands(a, b))
+    return ops.Minimum.apply(*_pair(a, b))
+
+
+def _pair(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
+    """Operands of a binary function where either side may be a number (it takes the Tensor's dtype)."""
+    if isinstance(a, Tensor):
+        return _operands(a, b)
+    if isinstance(b, Tensor):
+        return _operands(b, a, reverse=True)
+    return _operands(Tensor(a), b)
 
 
 def grad(
