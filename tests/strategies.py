@@ -1,0 +1,335 @@
+"""Hypothesis strategies that generate valid inputs for every row of ``tinygrad_edu.opspecs``.
+
+``op_cases(spec)`` is the one entry point: it reads the spec's ``kind`` (see the opspecs module
+docstring) and draws an ``OpCase``, the NumPy arrays to differentiate plus the keyword arguments
+(``axis``, ``shape``, ``index``, ...) that ``spec.fn`` needs. The pieces below it each generate
+one thing a test needs: shapes, axes, matmul shapes, reshape and expand targets, indices, and
+values that a central difference can trust:
+
+- float64, inside ``spec.domain_of(position)``, never NaN, inf or subnormal;
+- at least ``KINK_MARGIN`` away from the op's kinks (relu at 0, clip at its bounds), so that
+  ``x +- eps`` stays on one side of the kink;
+- for ``distinct`` specs (max, min, maximum, minimum) every pair of elements at least
+  ``TIE_GAP`` apart, so the op never meets a tie, where it has no derivative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from tinygrad_edu.opspecs import OpSpec
+
+Shape = tuple[int, ...]
+
+KINK_MARGIN = 1e-3  # smallest distance between a value and a kink of its op
+TIE_GAP = 1e-3  # smallest distance between two values of a ``distinct`` op
+GRID_STEP = 1e-2  # distinct values are drawn one per grid cell of this width
+
+MAX_DIMS = 3  # tensors are 0-d to 3-d ...
+MAX_SIDE = 4  # ... with every dimension between 1 and 4
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One valid call of an op: ``spec.fn(*([condition] if given), *arrays, **params)``."""
+
+    arrays: tuple[np.ndarray, ...]  # the float64 inputs to differentiate
+    params: dict[str, Any] = field(default_factory=dict)  # axis, keepdims, shape, index, ...
+    condition: np.ndarray | None = None  # the bool condition of ``where`` (never differentiated)
+
+
+# ----------------------------------------------------------------------------- shapes and axes
+def shapes(min_dims: int = 0, max_dims: int = MAX_DIMS, max_side: int = MAX_SIDE) -> st.SearchStrategy[Shape]:
+    """Array shapes with ``min_dims..max_dims`` dimensions of size ``1..max_side`` (0-d included)."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
+
+
+def single_axes(ndim: int) -> st.SearchStrategy[int]:
+    """One valid axis of an ``ndim``-d array, counted from the front or (negative) from the back."""
+    return st.integers(-ndim, ndim - 1)
+
+
+@st.composite
+def reduction_axes(draw: st.DrawFn, ndim: int) -> int | tuple[int, ...] | None:
+    """Every form a reduction accepts: None, an int, a negative int, a tuple (any order, negative
+    members, or empty: then nothing is reduced)."""
+    form = draw(st.sampled_from(["all", "one", "tuple"] if ndim else ["all", "tuple"]))
+    if form == "all":
+        return None
+    if form == "one":
+        return draw(single_axes(ndim))
+    if ndim == 0:
+        return ()
+    chosen = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))
+    return tuple(axis - ndim if draw(st.booleans()) else axis for axis in chosen)
+
+
+@st.composite
+def permutations(draw: st.DrawFn, ndim: int) -> tuple[int, ...] | None:
+    """``axes`` for transpose: None (reverse all axes) or a permutation, some members negative."""
+    if draw(st.booleans()):
+        return None
+    order = draw(st.permutations(range(ndim)))
+    return tuple(axis - ndim if draw(st.booleans()) else axis for axis in order)
+
+
+@st.composite
+def reshape_targets(draw: st.DrawFn, shape: Shape) -> Shape:
+    """A shape with as many elements as ``shape`` (0-d to 4-d), sometimes with one -1 to infer."""
+    size = math.prod(shape)
+    ndim = draw(st.integers(0 if size == 1 else 1, 4))
+    if ndim == 0:
+        return ()
+    target = [1] * ndim
+    for factor in _prime_factors(size):  # deal the prime factors out over the new dimensions
+        target[draw(st.integers(0, ndim - 1))] *= factor
+    if draw(st.booleans()):
+        target[draw(st.integers(0, ndim - 1))] = -1
+    return tuple(target)
+
+
+def _prime_factors(n: int) -> list[int]:
+    factors, p = [], 2
+    while n > 1:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    return factors
+
+
+@st.composite
+def expand_targets(draw: st.DrawFn, shape: Shape, max_side: int = MAX_SIDE) -> Shape:
+    """A shape ``shape`` broadcasts to: new leading dimensions, size-1 dimensions stretched, and
+    -1 (keep this dimension, as torch.expand) in some places."""
+    leading = draw(st.lists(st.integers(1, 3), max_size=2))
+    kept = []
+    for n in shape:
+        if draw(st.integers(0, 3)) == 0:
+            kept.append(-1)
+        else:
+            kept.append(draw(st.integers(1, max_side)) if n == 1 else n)
+    return (*leading, *kept)
+
+
+def resolve_expand_target(shape: Shape, target: Shape) -> Shape:
+    """The shape ``expand(target)`` gives: each -1 keeps the input's dimension."""
+    extra = len(target) - len(shape)
+    return tuple(shape[i - extra] if n == -1 else n for i, n in enumerate(target))
+
+
+@st.composite
+def matmul_shapes(draw: st.DrawFn, max_side: int = MAX_SIDE) -> tuple[Shape, Shape]:
+    """Shapes ``a @ b`` accepts: 1-D@1-D, 1-D@2-D, 2-D@1-D, 2-D@2-D, and stacks of matrices whose
+    batch dimensions broadcast against each other, e.g. (2, 1, 3, 4) @ (5, 4, 2)."""
+    batch_a, batch_b = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, min_side=1, max_side=min(3, max_side))
+    ).input_shapes
+    rows, inner, cols = (draw(st.integers(1, max_side)) for _ in range(3))
+    a = (inner,) if draw(st.booleans()) else (*batch_a, rows, inner)  # a 1-D left operand has no batch
+    b = (inner,) if draw(st.booleans()) else (*batch_b, inner, cols)
+    return a, b
+
+
+# ----------------------------------------------------------------------------- indices
+def _slices(n: int) -> st.SearchStrategy[slice]:
+    """Slices of an axis of length n: any start/stop (also out of range), steps -3..3."""
+    bound = st.none() | st.integers(-n - 1, n + 1)
+    step = st.none() | st.integers(-3, 3).filter(bool)
+    return st.builds(slice, bound, bound, step)
+
+
+@st.composite
+def getitem_indices(draw: st.DrawFn, shape: Shape) -> Any:
+    """An index for an array of ``shape`` (at least 1-d), as NumPy accepts it.
+
+    Per indexed axis: an int (negative too), a slice with a step, or (in "integer arrays" mode)
+    an integer array, all arrays of one shape so they broadcast, with repeated entries. In
+    "bool mask" mode a bool array replaces a run of consecutive axes. Trailing axes may be left
+    out or swallowed by an Ellipsis, and None may insert new axes anywhere.
+    """
+    ndim = len(shape)
+    mode = draw(st.sampled_from(["basic", "integer arrays", "bool mask"]))
+    if mode == "integer arrays":  # one shape for all the arrays, so that they broadcast together
+        array_shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))
+    parts: list[Any] = []
+    for n in shape:
+        choices = [st.integers(-n, n - 1), _slices(n)]
+        if mode == "integer arrays":  # an array is then as likely as an int and a slice together
+            choices += [hnp.arrays(np.intp, array_shape, elements=st.integers(-n, n - 1))] * 2
+        parts.append(draw(st.one_of(choices)))
+    if mode == "bool mask":
+        start = draw(st.integers(0, ndim - 1))
+        stop = draw(st.integers(start + 1, ndim))
+        parts[start:stop] = [draw(hnp.arrays(np.bool_, shape[start:stop]))]
+    if draw(st.booleans()):  # an Ellipsis stands for a run of full slices
+        start = draw(st.integers(0, len(parts)))
+        stop = draw(st.integers(start, len(parts)))
+        parts[start:stop] = [Ellipsis]
+    else:  # or leave out trailing axes (NumPy indexes them fully)
+        parts = parts[: draw(st.integers(1, len(parts)))]
+    for _ in range(draw(st.integers(0, 2))):
+        parts.insert(draw(st.integers(0, len(parts))), None)
+    if len(parts) == 1 and draw(st.booleans()):
+        return parts[0]
+    return tuple(parts)
+
+
+# ----------------------------------------------------------------------------- values
+def _away_from_kinks(value: float, kinks: tuple[float, ...], lo: float, hi: float) -> float:
+    """Move ``value`` to ``KINK_MARGIN`` from any kink it is closer to, staying inside [lo, hi]."""
+    for kink in kinks:
+        if abs(value - kink) < KINK_MARGIN:
+            up, down = kink + KINK_MARGIN, kink - KINK_MARGIN
+            value = up if (value >= kink and up <= hi) or down < lo else down
+    return value
+
+
+def element_values(spec: OpSpec, position: int) -> st.SearchStrategy[float]:
+    """Finite, normal float64 values inside input ``position``'s domain and away from kinks."""
+    lo, hi = spec.domain_of(position)
+    values = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    if not spec.kinks:
+        return values
+    return values.map(lambda v: _away_from_kinks(v, spec.kinks, lo, hi))
+
+
+@st.composite
+def input_arrays(draw: st.DrawFn, spec: OpSpec, input_shapes: list[Shape]) -> tuple[np.ndarray, ...]:
+    """float64 arrays of the given shapes with values a central difference can trust (see the
+    module docstring); for ``distinct`` specs no two elements of all the arrays are close."""
+    if spec.distinct:
+        return draw(_distinct_arrays(spec, input_shapes))
+    return tuple(
+        draw(hnp.arrays(np.float64, shape, elements=element_values(spec, i))) for i, shape in enumerate(input_shapes)
+    )
+
+
+@st.composite
+def _distinct_arrays(draw: st.DrawFn, spec: OpSpec, input_shapes: list[Shape]) -> tuple[np.ndarray, ...]:
+    """Values for ``distinct`` specs: each one in its own cell of a grid of width ``GRID_STEP``,
+    placed within the cell so that any two values are at least ``TIE_GAP`` apart."""
+    lo = max(spec.domain_of(i)[0] for i in range(len(input_shapes)))
+    hi = min(spec.domain_of(i)[1] for i in range(len(input_shapes)))
+    cells = math.floor((hi - lo) / GRID_STEP)
+    sizes = [math.prod(shape) for shape in input_shapes]
+    total = sum(sizes)
+    assert total <= cells, f"{spec.name}: {total} distinct values do not fit in {cells} grid cells"
+    chosen = draw(st.lists(st.integers(0, cells - 1), min_size=total, max_size=total, unique=True))
+    offsets = draw(hnp.arrays(np.float64, total, elements=st.floats(0.0, GRID_STEP - TIE_GAP, allow_subnormal=False)))
+    values = lo + np.asarray(chosen, dtype=np.float64) * GRID_STEP + offsets
+    if spec.kinks:
+        assume(all(abs(v - kink) >= KINK_MARGIN for v in values for kink in spec.kinks))
+    splits = np.cumsum(sizes)[:-1]
+    return tuple(part.reshape(shape) for part, shape in zip(np.split(values, splits), input_shapes, strict=True))
+
+
+# ----------------------------------------------------------------------------- one case per kind
+@st.composite
+def _unary(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape])))
+
+
+@st.composite
+def _binary(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    pair = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=max_dims, min_side=1, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, list(pair.input_shapes))))
+
+
+@st.composite
+def _reduce(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    params = {"axis": draw(reduction_axes(len(shape))), "keepdims": draw(st.booleans())}
+    return OpCase(draw(input_arrays(spec, [shape])), params)
+
+
+@st.composite
+def _axis(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape])), {"axis": draw(single_axes(len(shape)))})
+
+
+@st.composite
+def _matmul(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    a, b = draw(matmul_shapes(max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [a, b])))
+
+
+@st.composite
+def _reshape(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape])), {"shape": draw(reshape_targets(shape))})
+
+
+@st.composite
+def _transpose(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape])), {"axes": draw(permutations(len(shape)))})
+
+
+@st.composite
+def _expand(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape])), {"shape": draw(expand_targets(shape, max_side))})
+
+
+@st.composite
+def _getitem(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    shape = draw(shapes(min_dims=1, max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape])), {"index": draw(getitem_indices(shape))})
+
+
+@st.composite
+def _join(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    """1..arity tensors. ``stack`` needs one shape and may put its new axis after the last one
+    (axis = ndim); ``cat`` needs an existing axis, along which the sizes may differ."""
+    new_axis = spec.name == "stack"
+    shape = draw(shapes(min_dims=0 if new_axis else 1, max_dims=max_dims, max_side=max_side))
+    count = draw(st.integers(1, spec.arity))
+    out_ndim = len(shape) + new_axis
+    axis = draw(single_axes(out_ndim))
+    input_shapes = [shape] * count
+    if not new_axis:
+        sizes = draw(st.lists(st.integers(1, max_side), min_size=count, max_size=count))
+        input_shapes = [(*shape[: axis % out_ndim], n, *shape[axis % out_ndim + 1 :]) for n in sizes]
+    return OpCase(draw(input_arrays(spec, input_shapes)), {"axis": axis})
+
+
+@st.composite
+def _where(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    condition_shape, *input_shapes = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=max_dims, min_side=1, max_side=max_side)
+    ).input_shapes
+    condition = draw(hnp.arrays(np.bool_, condition_shape))
+    return OpCase(draw(input_arrays(spec, input_shapes)), condition=condition)
+
+
+CASES_BY_KIND: dict[str, Callable[[OpSpec, int, int], st.SearchStrategy[OpCase]]] = {
+    "unary": _unary,
+    "binary": _binary,
+    "reduce": _reduce,
+    "axis": _axis,
+    "matmul": _matmul,
+    "reshape": _reshape,
+    "transpose": _transpose,
+    "expand": _expand,
+    "getitem": _getitem,
+    "join": _join,
+    "where": _where,
+}
+
+
+def op_cases(spec: OpSpec, max_dims: int = MAX_DIMS, max_side: int = MAX_SIDE) -> st.SearchStrategy[OpCase]:
+    """Valid inputs and arguments for ``spec``, drawn according to its ``kind``."""
+    if spec.kind not in CASES_BY_KIND:
+        raise KeyError(f"no strategy for op kind {spec.kind!r} (op {spec.name}); add one to tests/strategies.py")
+    return CASES_BY_KIND[spec.kind](spec, max_dims, max_side)

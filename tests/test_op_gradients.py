@@ -1,0 +1,354 @@
+"""Every op's gradient, proved: the table ``tinygrad_edu.opspecs.OP_SPECS`` drives each test.
+
+For one op f, an input x and an upstream gradient g (what the loss's gradient w.r.t. f's output
+would be), backward must give the vector-Jacobian product
+
+    x.grad[k] = sum_i g_i * d f_i / d x_k.
+
+The test computes the same number without any calculus, by central differences:
+
+    x.grad[k] ~ (sum(g * f(x + eps e_k)) - sum(g * f(x - eps e_k))) / (2 eps),
+
+which is accurate to O(eps**2) in float64. Hypothesis draws the shapes, axes, indices and
+values (``tests/strategies.py``), and a random g, so every op is checked on broadcasting,
+0-d tensors, size-1 dimensions, negative axes and repeated indices, not on one hand-picked example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import CASES_BY_KIND, OpCase, op_cases, resolve_expand_target
+
+import tinygrad_edu as tg
+from tinygrad_edu.opspecs import OP_SPECS, SPECS_BY_NAME, OpSpec
+
+EPS = 1e-6  # central-difference step, in float64
+RTOL, ATOL = 1e-5, 1e-6  # backward vs central differences
+FORWARD_RTOL, FORWARD_ATOL = 1e-10, 1e-12  # forward vs NumPy: the same formula up to rounding
+
+SMOOTH_SPECS = [spec for spec in OP_SPECS if spec.smooth]
+# gradgradcheck builds full Jacobians of the backward pass: a third of the profile's examples
+GRADGRAD_EXAMPLES = max(5, settings().max_examples // 3)
+
+
+def spec_id(spec: OpSpec) -> str:
+    return spec.name
+
+
+# ----------------------------------------------------------------------------- helpers
+def as_tensors(case: OpCase, arrays: tuple[np.ndarray, ...] | None = None, requires_grad: bool = True) -> list:
+    """The positional arguments of ``spec.fn``: the where-condition (if any), then float64 inputs."""
+    arrays = case.arrays if arrays is None else arrays
+    tensors = [tg.Tensor(a, dtype=np.float64, requires_grad=requires_grad) for a in arrays]
+    return tensors if case.condition is None else [tg.Tensor(case.condition), *tensors]
+
+
+def differentiable(case: OpCase, tensors: list) -> list:
+    """The inputs that receive gradients (everything but the where-condition)."""
+    return tensors if case.condition is None else tensors[1:]
+
+
+def evaluate(spec: OpSpec, case: OpCase, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
+    """f(arrays) as a NumPy array, without recording a graph."""
+    with tg.no_grad():
+        return spec.fn(*as_tensors(case, arrays, requires_grad=False), **case.params).numpy()
+
+
+def central_difference(spec: OpSpec, case: OpCase, position: int, g: np.ndarray, eps: float = EPS) -> np.ndarray:
+    """d sum(g * f) / d x for input ``position``, one element at a time, by central differences.
+
+    ``sum(g * (f(x + eps e_k) - f(x - eps e_k)))`` is the difference of the two sums in the
+    module docstring, with the subtraction done per output element first: outputs that x_k does
+    not touch then cancel exactly instead of adding rounding noise.
+    """
+    x = case.arrays[position]
+    numerical = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        moved = []
+        for step in (eps, -eps):
+            shifted = x.copy()
+            shifted[k] += step
+            arrays = (*case.arrays[:position], shifted, *case.arrays[position + 1 :])
+            moved.append(evaluate(spec, case, arrays))
+        numerical[k] = np.sum(g * (moved[0] - moved[1])) / (2 * eps)
+    return numerical
+
+
+# ----------------------------------------------------------------------------- NumPy references
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _reduction(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
+
+
+def _logsumexp(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+
+
+# What each op computes, written with NumPy; called as reference(*arrays, **params).
+NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "pow": np.power,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "matmul": np.matmul,
+    "neg": np.negative,
+    "radd_scalar": lambda x: 2.5 + x,
+    "rsub_scalar": lambda x: 2.5 - x,
+    "mul_scalar": lambda x: x * -1.5,
+    "rdiv_scalar": lambda x: 2.0 / x,
+    "pow_scalar": lambda x: x**3,
+    "sqrt_as_pow": lambda x: x**0.5,
+    "rpow_scalar": lambda x: 2.0**x,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "tanh": np.tanh,
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "relu": lambda x: np.maximum(x, 0.0),
+    "leaky_relu": lambda x: np.where(x > 0, x, 0.1 * x),
+    "clip": lambda x: np.clip(x, -1.0, 1.5),
+    "sum": _reduction(np.sum),
+    "mean": _reduction(np.mean),
+    "max": _reduction(np.max),
+    "min": _reduction(np.min),
+    "var": _reduction(np.var),
+    "logsumexp": _reduction(_logsumexp),
+    "softmax": _softmax,
+    "log_softmax": lambda x, axis: np.log(_softmax(x, axis)),
+    "reshape": np.reshape,
+    "flatten": np.ravel,
+    "transpose": lambda x, axes: np.transpose(x, axes),
+    "T": np.transpose,
+    "expand": lambda x, shape: np.broadcast_to(x, resolve_expand_target(x.shape, shape)),
+    "getitem": lambda x, index: x[index],
+    "cat": lambda *xs, axis: np.concatenate(xs, axis=axis),
+    "stack": lambda *xs, axis: np.stack(xs, axis=axis),
+    "where": np.where,
+}
+
+
+def numpy_reference(spec: OpSpec, case: OpCase) -> np.ndarray:
+    condition = () if case.condition is None else (case.condition,)
+    return np.asarray(NUMPY_REFERENCES[spec.name](*condition, *case.arrays, **case.params))
+
+
+# ----------------------------------------------------------------------------- the table is complete
+PUBLIC_DIFFERENTIABLE_OPS = (
+    "add sub mul div pow matmul neg exp log sqrt abs tanh sigmoid relu leaky_relu clip "
+    "sum mean max min softmax log_softmax reshape flatten transpose getitem cat stack where "
+    "maximum minimum expand"
+).split()
+
+
+@pytest.mark.parametrize("name", PUBLIC_DIFFERENTIABLE_OPS)
+def test_table_covers_public_op(name: str) -> None:
+    """Every public differentiable Tensor method or operator has a row in OP_SPECS, so the tests
+    below prove its gradient."""
+    assert name in SPECS_BY_NAME, f"{name} has no row in tinygrad_edu.opspecs.OP_SPECS"
+
+
+@pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)
+def test_every_spec_can_be_generated_and_has_a_reference(spec: OpSpec) -> None:
+    """Each row's kind has a strategy in tests/strategies.py and its op a NumPy reference here."""
+    assert spec.kind in CASES_BY_KIND, f"{spec.name}: unknown kind {spec.kind!r}"
+    assert spec.name in NUMPY_REFERENCES, f"{spec.name}: add its NumPy reference to NUMPY_REFERENCES"
+
+
+# ----------------------------------------------------------------------------- forward
+def check_forward(spec: OpSpec, case: OpCase) -> None:
+    """The output has NumPy's shape (broadcasting, reduced axes, matmul batches, advanced
+    indexing), float64 stays float64, and the values equal NumPy's."""
+    out = spec.fn(*as_tensors(case, requires_grad=False), **case.params)
+    expected = numpy_reference(spec, case)
+    assert out.shape == expected.shape, f"{spec.name}: shape {out.shape}, NumPy gives {expected.shape}"
+    assert out.dtype == np.float64, f"{spec.name}: float64 inputs gave a {out.dtype} output"
+    np.testing.assert_allclose(out.numpy(), expected, rtol=FORWARD_RTOL, atol=FORWARD_ATOL, err_msg=spec.name)
+
+
+@pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)
+@given(data=st.data())
+def test_forward_matches_numpy(spec: OpSpec, data: st.DataObject) -> None:
+    """Every op, on the inputs Hypothesis draws for its kind, passes ``check_forward``."""
+    check_forward(spec, data.draw(op_cases(spec), label="case"))
+
+
+# ----------------------------------------------------------------------------- first derivatives
+def check_gradient(spec: OpSpec, case: OpCase, seed: int) -> None:
+    """backward(g) gives each input the vector-Jacobian product g^T J, of the input's shape and
+    dtype, in memory of its own, without changing the inputs (or g) along the way."""
+    originals = [a.copy() for a in case.arrays]
+    tensors = as_tensors(case)
+    inputs = differentiable(case, tensors)
+
+    out = spec.fn(*tensors, **case.params)
+    g = np.random.default_rng(seed).standard_normal(out.shape)  # random, so no error can hide behind ones
+    upstream = tg.Tensor(g, dtype=np.float64)
+    out.backward(upstream)
+
+    # the forward and backward passes read the inputs and g but never write them
+    for x, original in zip(inputs, originals, strict=True):
+        np.testing.assert_array_equal(x.data, original, err_msg=f"{spec.name} changed an input")
+    np.testing.assert_array_equal(upstream.data, g, err_msg=f"{spec.name} changed the upstream gradient")
+
+    grads = []
+    for position, x in enumerate(inputs):
+        assert x.grad is not None, f"{spec.name}: input {position} got no gradient"
+        assert x.grad.shape == x.shape, f"{spec.name}: grad shape {x.grad.shape} for input {position} of {x.shape}"
+        assert x.grad.dtype == x.dtype, f"{spec.name}: grad dtype {x.grad.dtype} for a {x.dtype} input {position}"
+        numerical = central_difference(spec, case, position, g)
+        np.testing.assert_allclose(
+            x.grad.numpy(), numerical, rtol=RTOL, atol=ATOL, err_msg=f"{spec.name}: gradient of input {position}"
+        )
+        grads.append(x.grad.data)
+
+    # each .grad owns its memory: updating one parameter in place must not change another's
+    # gradient, an input's values, or the caller's g
+    for i, grad in enumerate(grads):
+        for j, other in enumerate(grads[i + 1 :], start=i + 1):
+            assert not np.shares_memory(grad, other), f"{spec.name}: inputs {i} and {j} share one .grad array"
+        for j, x in enumerate(tensors):
+            assert not np.shares_memory(grad, x.data), f"{spec.name}: grad of input {i} shares memory with input {j}"
+        assert not np.shares_memory(grad, upstream.data), f"{spec.name}: grad of input {i} is the upstream gradient"
+
+
+@pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)
+@given(data=st.data())
+def test_gradient_matches_central_differences(spec: OpSpec, data: st.DataObject) -> None:
+    """Every op, on the inputs Hypothesis draws for its kind, passes ``check_gradient``."""
+    case = data.draw(op_cases(spec), label="case")
+    check_gradient(spec, case, seed=data.draw(st.integers(0, 2**32 - 1), label="upstream gradient seed"))
+
+
+def _values(*shape: int, low: float = -3.0, high: float = 3.0, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(low, high, size=shape)
+
+
+def _distinct(*shape: int) -> np.ndarray:
+    """Values 0.1 apart in a shuffled order: no ties for max and min."""
+    values = np.linspace(-2.0, 2.0, int(np.prod(shape))) + 0.05
+    return np.random.default_rng(1).permutation(values).reshape(shape)
+
+
+# The cases that are easy to get wrong, spelled out so they run on every test run whatever
+# Hypothesis draws: (op name, case), with a test id that says what is special.
+NAMED_CASES = [
+    pytest.param("matmul", OpCase((_values(2, 1, 3, 4), _values(5, 4, 2, seed=1))), id="matmul-batch-broadcast"),
+    pytest.param("matmul", OpCase((_values(4), _values(4, seed=1))), id="matmul-vector-vector"),
+    pytest.param("matmul", OpCase((_values(3), _values(2, 3, 4, seed=1))), id="matmul-vector-batch"),
+    pytest.param("matmul", OpCase((_values(2, 3, 4), _values(4, seed=1))), id="matmul-batch-vector"),
+    pytest.param("add", OpCase((_values(3, 1), _values(2, 1, 4, seed=1))), id="add-broadcast-both"),
+    pytest.param("div", OpCase((_values(2, 3), np.array(1.5))), id="div-0d-denominator"),
+    pytest.param("sum", OpCase((_values(2, 3, 4),), {"axis": (-1, 0), "keepdims": True}), id="sum-negative-tuple-axis"),
+    pytest.param("mean", OpCase((_values(2, 3),), {"axis": (), "keepdims": False}), id="mean-empty-axis-tuple"),
+    pytest.param("max", OpCase((_distinct(3, 4),), {"axis": -2, "keepdims": False}), id="max-over-axis"),
+    pytest.param("min", OpCase((_distinct(2, 3),), {"axis": None, "keepdims": True}), id="min-all"),
+    pytest.param("maximum", OpCase((_distinct(3, 1), _distinct(4) + 0.02)), id="maximum-broadcast"),
+    pytest.param("softmax", OpCase((_values(3, 4),), {"axis": 0}), id="softmax-first-axis"),
+    pytest.param(
+        "getitem", OpCase((_values(4, 3),), {"index": np.array([0, 2, 0, -1, 2, 0])}), id="getitem-repeated-indices"
+    ),
+    pytest.param(
+        "getitem",
+        OpCase((_values(4, 3),), {"index": (np.array([[0, 0], [3, 0]]), slice(None, None, -2))}),
+        id="getitem-2d-index-array-and-slice",
+    ),
+    pytest.param("getitem", OpCase((_values(3, 2),), {"index": _values(3, 2) > 0}), id="getitem-bool-mask"),
+    pytest.param(
+        "getitem", OpCase((_values(2, 3, 4),), {"index": (Ellipsis, None, -1)}), id="getitem-ellipsis-newaxis-int"
+    ),
+    pytest.param("getitem", OpCase((_values(4),), {"index": slice(3, 1)}), id="getitem-empty-slice"),
+    pytest.param("reshape", OpCase((_values(2, 6),), {"shape": (3, -1, 2)}), id="reshape-infer"),
+    pytest.param("transpose", OpCase((_values(2, 3, 4),), {"axes": (-1, 0, 1)}), id="transpose-negative-axes"),
+    pytest.param("expand", OpCase((_values(3, 1),), {"shape": (2, 3, 4)}), id="expand-new-and-stretched"),
+    pytest.param("expand", OpCase((_values(1, 3),), {"shape": (2, 4, -1)}), id="expand-keep-with-minus-one"),
+    pytest.param(
+        "cat",
+        OpCase((_values(2, 1), _values(2, 3, seed=1), _values(2, 2, seed=2)), {"axis": -1}),
+        id="cat-unequal-sizes",
+    ),
+    pytest.param("stack", OpCase((_values(2, 3), _values(2, 3, seed=1)), {"axis": 2}), id="stack-new-last-axis"),
+    pytest.param("stack", OpCase((np.array(1.0), np.array(2.0), np.array(3.0)), {"axis": -1}), id="stack-0d"),
+    pytest.param(
+        "where",
+        OpCase((_values(1, 4), _values(3, 1, seed=1)), condition=np.array([[True], [False], [True]])),
+        id="where-broadcast",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "case"), NAMED_CASES)
+def test_gradient_on_named_cases(name: str, case: OpCase) -> None:
+    """The same checks on hand-written cases: batched matmul with broadcast batches, repeated
+    indices, negative axes, new axes, unequal cat sizes, empty selections."""
+    check_forward(SPECS_BY_NAME[name], case)
+    check_gradient(SPECS_BY_NAME[name], case, seed=0)
+
+
+# ----------------------------------------------------------------------------- second derivatives
+@pytest.mark.parametrize("spec", SMOOTH_SPECS, ids=spec_id)
+@settings(max_examples=GRADGRAD_EXAMPLES)
+@given(data=st.data())
+def test_second_derivatives(spec: OpSpec, data: st.DataObject) -> None:
+    """Each smooth op's backward is itself differentiable and right: gradgradcheck compares the
+    derivative of v^T J (recorded with create_graph=True) with central differences."""
+    case = data.draw(op_cases(spec, max_dims=2, max_side=3), label="case")
+    assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **case.params), as_tensors(case))
+
+
+def _fixed_inputs(spec: OpSpec) -> tuple[list, dict[str, Any]]:
+    """Small hand-picked inputs inside the spec's domain: (2, 3) tensors, broadcast for binary
+    ops, a (2, 3) @ (3, 2) product for matmul, the last axis for softmax."""
+    rng = np.random.default_rng(7)
+    shapes = {"unary": [(2, 3)], "binary": [(2, 3), (3,)], "matmul": [(2, 3), (3, 2)], "axis": [(2, 3)]}[spec.kind]
+    params = {"axis": -1} if spec.kind == "axis" else {}
+    inputs = [
+        tg.Tensor(rng.uniform(*spec.domain_of(i), size=shape), dtype=np.float64, requires_grad=True)
+        for i, shape in enumerate(shapes)
+    ]
+    return inputs, params
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "exp", "log", "mul", "div", "matmul", "softmax"])
+def test_second_derivatives_of_named_ops(name: str) -> None:
+    """The ops the acceptance criteria name, with fixed inputs (no Hypothesis): gradgradcheck
+    in float64 passes."""
+    spec = SPECS_BY_NAME[name]
+    inputs, params = _fixed_inputs(spec)
+    assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **params), inputs)
+
+
+# ----------------------------------------------------------------------------- kinks and ties
+# The property tests keep values away from kinks and ties, where the derivative does not exist.
+# There the engine picks PyTorch's subgradients; these fixed cases pin them down.
+KINK_CASES = [
+    ("relu_at_0_is_0", lambda x: x.relu(), [0.0, -1.0, 2.0], [0.0, 0.0, 1.0]),
+    ("abs_at_0_is_0", lambda x: x.abs(), [0.0, -2.0, 3.0], [0.0, -1.0, 1.0]),
+    ("leaky_relu_at_0_is_slope", lambda x: x.leaky_relu(0.1), [0.0, -1.0, 1.0], [0.1, 0.1, 1.0]),
+    ("clip_at_bounds_passes", lambda x: x.clip(-1.0, 1.0), [-1.0, 1.0, 2.0, -2.0, 0.5], [1.0, 1.0, 0.0, 0.0, 1.0]),
+    ("max_ties_share", lambda x: x.max(), [3.0, 3.0, 1.0], [0.5, 0.5, 0.0]),
+    ("min_ties_share", lambda x: x.min(axis=0), [[1.0, 2.0], [1.0, 0.0]], [[0.5, 0.0], [0.5, 1.0]]),
+    ("maximum_ties_half", lambda x: tg.maximum(x, 1.0), [1.0, 2.0, 0.0], [0.5, 1.0, 0.0]),
+    ("minimum_ties_half", lambda x: tg.minimum(x, 1.0), [1.0, 2.0, 0.0], [0.5, 0.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize(("fn", "values", "expected"), [c[1:] for c in KINK_CASES], ids=[c[0] for c in KINK_CASES])
+def test_subgradients_at_kinks_and_ties(fn: Callable, values: list, expected: list) -> None:
+    """At a kink or a tie the gradient is PyTorch's choice of subgradient, summing to 1 over ties."""
+    x = tg.Tensor(values, dtype="float64", requires_grad=True)
+    fn(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.array(expected))
