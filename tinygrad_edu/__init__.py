@@ -17,6 +17,7 @@ from .creation import (
     zeros_like,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import nn  # isort: skip  (nn builds on everything above)
 from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -40,6 +41,7 @@ __all__ = [
     "manual_seed",
     "maximum",
     "minimum",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",

@@ -1,0 +1,275 @@
+"""Functions behind the layers and losses (``tinygrad_edu.nn.functional``, imported as ``F``).
+
+Two of them are their own Function because that makes them fast and stable: ``linear`` (one node
+instead of transpose + matmul + add) and ``cross_entropy`` (log-softmax and the negative
+log-likelihood fused, so huge logits never overflow). The rest are compositions of Tensor ops,
+whose gradients the engine derives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import creation
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor, _wrap
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ----------------------------------------------------------------------------- activations
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return x.leaky_relu(negative_slope)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    return x.softmax(dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    return x.log_softmax(dim)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1 / (1 - p).
+
+    The mask is a constant, so the gradient is the upstream gradient times the same mask.
+    Samples come from the library generator: ``tg.manual_seed`` makes them reproducible.
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
+    if not training or p == 0:
+        return x
+    keep = creation.generator().random(x.shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    mask = get_array_module(x.data).asarray(keep * scale, dtype=x.dtype)
+    return x * _wrap(mask)
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each feature (axis 1) of ``x`` (N, C) or (N, C, L): y = (x - mean) / sqrt(var + eps) * w + b.
+
+    In training the batch's mean and biased variance are used (and differentiated through), and
+    the running estimates are updated in place with the unbiased variance, as PyTorch does;
+    otherwise the running estimates are used.
+    """
+    features = x.shape[1] if x.ndim in (2, 3) else None
+    if features is None:
+        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L), got {tuple(x.shape)}")
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    shape = (1, features) + (1,) * (x.ndim - 2)  # broadcasts one value per feature over x
+    if training:
+        count = x.size // features
+        if count < 2:
+            raise ValueError(f"batch_norm: training needs more than one value per feature, got input {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True, correction=0)
+        if running_mean is not None and running_var is not None:
+            _update_running(running_mean, mean.data, momentum)
+            _update_running(running_var, var.data * (count / (count - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    y = (x - mean) / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
+    """running = (1 - momentum) * running + momentum * batch, in place and outside the graph."""
+    running.data *= 1 - momentum
+    running.data += momentum * batch_value.reshape(-1)
+
+
+# ----------------------------------------------------------------------------- linear
+class Linear(Function):
+    """linear: y = x W^T + b; dL/dx = dL/dy W, dL/dW = dL/dy^T x, dL/db = dL/dy summed over the batch.
+
+    Leading axes of x are batch axes: they are flattened to rows for the weight and bias gradients.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        out = x.data @ weight.data.T
+        if bias is not None:
+            out += bias.data  # out is a fresh array: adding in place saves one temporary
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, *need_bias = ctx.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])  # (batch, out)
+        grad_x = grad @ weight if need_x else None
+        grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        if not need_bias:
+            return grad_x, grad_weight
+        return grad_x, grad_weight, (rows.sum(axis=0) if need_bias[0] else None)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch."""
+    if x.shape[-1:] != weight.shape[-1:]:
+        raise ValueError(
+            f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "
+            f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
+        )
+    return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+
+
+# ----------------------------------------------------------------------------- losses
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ; "
+            "broadcasting them would silently compare every prediction with every target. "
+            "Reshape one of them (e.g. target.reshape(-1, 1) or input.reshape(-1))"
+        )
+
+
+def _as_target(target: Any, like: Tensor) -> Tensor:
+    return target if isinstance(target, Tensor) else Tensor(target, device=like.device)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error: mean((input - target)**2)."""
+    target = _as_target(target, input)
+    _check_same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean absolute error: mean(|input - target|)."""
+    target = _as_target(target, input)
+    _check_same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clamped at -100 as in PyTorch."""
+    target = _as_target(target, input)
+    _check_same_shape("binary_cross_entropy", input, target)
+    data = input.data
+    if input.device == "cpu" and data.size and (float(data.min()) < 0 or float(data.max()) > 1):
+        raise ValueError(
+            "binary_cross_entropy: the input must be probabilities in [0, 1]; "
+            "apply sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
+        )
+    log_p = input.log().clip(min=-100.0)
+    log_not_p = (1 - input).log().clip(min=-100.0)
+    return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Binary cross-entropy of sigmoid(z) computed from the logits z without overflow.
+
+    -(t log s(z) + (1 - t) log(1 - s(z))) = max(z, 0) - z t + log(1 + e**-|z|); its gradient is s(z) - t.
+    """
+    target = _as_target(target, input)
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    return _reduce(input.relu() - input * target + (1 + (-input.abs()).exp()).log(), reduction)
+
+
+class CrossEntropy(Function):
+    """cross_entropy per sample: L_i = -log softmax(x_i)[t_i]; dL_i/dx_i = softmax(x_i) - onehot(t_i).
+
+    Computed as logsumexp(x_i) - x_i[t_i] with the max factored out, so any logits are safe.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target):
+        xp = get_array_module(logits.data)
+        x, classes = logits.data, target.data
+        shifted = x - x.max(axis=-1, keepdims=True)
+        log_normalizer = xp.log(xp.exp(shifted).sum(axis=-1))
+        ctx.save_for_backward(logits)
+        ctx.classes = classes
+        picked = xp.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0]
+        return log_normalizer - picked
+
+    @staticmethod
+    def backward(ctx, grad):
+        (logits,) = ctx.saved_tensors
+        xp = get_array_module(logits.data)
+        one_hot = xp.zeros(logits.shape, dtype=grad.dtype)
+        xp.put_along_axis(one_hot, ctx.classes[..., None], 1, axis=-1)
+        return (logits.softmax(-1) - one_hot) * grad.unsqueeze(-1), None
+
+
+def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Cross-entropy of logits ``input`` (N, C) with integer class ``target`` (N,) or probabilities (N, C).
+
+    Equal to ``nll_loss(log_softmax(input), target)``, fused for speed and stability.
+    """
+    target = _as_target(target, input)
+    if target.dtype.kind == "f":  # class probabilities, e.g. soft labels
+        _check_same_shape("cross_entropy", input, target)
+        return _reduce(-(target * input.log_softmax(-1)).sum(axis=-1), reduction)
+    _check_class_targets("cross_entropy", input, target)
+    return _reduce(CrossEntropy.apply(input, target), reduction)
+
+
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Negative log-likelihood: -input[i, target[i]] for log-probabilities ``input`` (N, C)."""
+    target = _as_target(target, input)
+    _check_class_targets("nll_loss", input, target)
+    if input.ndim == 1:
+        return _reduce(-input[target.data], reduction)
+    rows = get_array_module(input.data).arange(input.shape[0])
+    return _reduce(-input[rows, target.data], reduction)
+
+
+def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
+    """Targets must be integer class indices, one per row of ``input``, each in [0, C).
+
+    The range is checked on the CPU only: on a GPU reading the values would stall the device.
+    """
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class indices (int64), got {target.dtype}")
+    if input.ndim not in (1, 2) or target.shape != input.shape[:-1]:
+        raise ValueError(
+            f"{name}: expected input (N, C) with target (N,) (or input (C,) with a 0-d target), "
+            f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
+        )
+    classes = input.shape[-1]
+    if target.device == "cpu" and target.size and (int(target.data.min()) < 0 or int(target.data.max()) >= classes):
+        bad = int(target.data.max()) if int(target.data.max()) >= classes else int(target.data.min())
+        raise IndexError(f"{name}: target contains class {bad}, but the input has {classes} classes (0..{classes - 1})")

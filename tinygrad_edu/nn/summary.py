@@ -1,0 +1,85 @@
+"""``nn.summary``: a Keras-style table of a model's layers, output shapes and parameter counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .module import Module
+
+_WIDTHS = (28, 26, 12)  # columns: layer (type), output shape, param #
+
+
+@dataclass
+class Summary:
+    """The table ``print(nn.summary(model, (784,)))`` shows, with its numbers as attributes."""
+
+    model_name: str
+    rows: list[tuple[str, str, int]] = field(default_factory=list)  # (layer, output shape, params)
+    total_params: int = 0
+    trainable_params: int = 0
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+    def __str__(self) -> str:
+        width = sum(_WIDTHS) + 1
+        lines = [
+            f'Model: "{self.model_name}"',
+            "_" * width,
+            _row("Layer (type)", "Output Shape", "Param #"),
+            "=" * width,
+        ]
+        lines += [_row(layer, shape, str(count)) for layer, shape, count in self.rows]
+        lines += [
+            "=" * width,
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.non_trainable_params:,}",
+            "_" * width,
+        ]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _row(layer: str, shape: str, count: str) -> str:
+    return f" {layer:<{_WIDTHS[0]}}{shape:<{_WIDTHS[1]}}{count:<{_WIDTHS[2]}}".rstrip()
+
+
+def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -> Summary:
+    """Run one forward pass on zeros of shape (2, *input_shape) and tabulate every leaf layer.
+
+    ``input_shape`` excludes the batch axis, which the table shows as ``None`` (as Keras does).
+    The model is run in eval mode without recording a graph, then put back in its previous mode.
+    """
+    leaves = [(name, m) for name, m in model.named_modules() if not any(True for _ in m.children())]
+    shapes: dict[int, str] = {}
+
+    def record(module: Module, inputs: tuple, output: object) -> None:
+        if isinstance(output, Tensor):
+            shapes[id(module)] = str(("None", *output.shape[1:])).replace("'", "")
+
+    removers = [module.register_forward_hook(record) for _, module in leaves]
+    was_training = model.training
+    try:
+        with no_grad():
+            model.eval()(Tensor(np.zeros((2, *input_shape), dtype=dtype)))
+    finally:
+        model.train(was_training)
+        for remove in removers:
+            remove()
+
+    result = Summary(type(model).__name__)
+    for name, module in leaves:
+        count = sum(p.size for p in module._parameters.values() if p is not None)
+        result.rows.append((f"{name or 'model'} ({type(module).__name__})", shapes.get(id(module), "?"), count))
+    params = list(model.parameters())
+    result.total_params = sum(p.size for p in params)
+    result.trainable_params = sum(p.size for p in params if p.requires_grad)
+    return result
