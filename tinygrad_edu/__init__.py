@@ -17,6 +17,7 @@ from .creation import (
     zeros_like,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .io import load, save
 from . import nn  # isort: skip  (nn builds on everything above)
 from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
 
@@ -38,6 +39,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "maximum",
     "minimum",
@@ -47,6 +49,7 @@ __all__ = [
     "ones_like",
     "rand",
     "randn",
+    "save",
     "stack",
     "where",
     "zeros",

@@ -1,0 +1,474 @@
+"""Saving and loading safetensors files: round trips, the bytes on disk, atomic writes, bad files.
+
+The layout tests parse files by hand (8-byte length, JSON, padding, offsets) instead of trusting
+``load``, so a bug shared by the writer and the reader cannot hide. The interop tests run only
+where the ``safetensors`` package (and PyTorch) are installed; neither is ever required.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import backend
+from tinygrad_edu.io import DTYPES, MAX_HEADER_BYTES, load, load_metadata, save
+
+DTYPE_IDS = list(DTYPES)
+
+
+def _sample(dtype: np.dtype, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Random values that exercise ``dtype``'s whole range (sign bits, top bits, fractions)."""
+    if dtype.kind == "b":
+        return rng.random(shape) < 0.5
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
+    return (rng.standard_normal(shape) * 100).astype(dtype)
+
+
+def _parse(path: Path) -> tuple[dict[str, Any], int, bytes]:
+    """Split a safetensors file by hand: (header JSON, header length, data bytes)."""
+    blob = path.read_bytes()
+    (length,) = struct.unpack("<Q", blob[:8])
+    return json.loads(blob[8 : 8 + length].decode("utf-8")), length, blob[8 + length :]
+
+
+def _raw_file(path: Path, header: Any, data: bytes = b"", length: int | None = None) -> Path:
+    """Write a (possibly broken) file: an 8-byte length, a header (JSON-encoded unless bytes), the data."""
+    text = header if isinstance(header, bytes) else json.dumps(header).encode("utf-8")
+    path.write_bytes(struct.pack("<Q", len(text) if length is None else length) + text + data)
+    return path
+
+
+def _leftovers(directory: Path, keep: set[str]) -> list[str]:
+    """Files in ``directory`` other than ``keep`` (a failed save must leave no temporary file)."""
+    return sorted(name for name in os.listdir(directory) if name not in keep)
+
+
+# ----------------------------------------------------------------------------- round trips
+@pytest.mark.parametrize("dtype", DTYPES.values(), ids=DTYPE_IDS)
+def test_every_dtype_round_trips_exactly(dtype: np.dtype, tmp_path: Path, rng: np.random.Generator) -> None:
+    array = _sample(dtype, (3, 5), rng)
+    save({"x": array}, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")["x"]
+    assert loaded.dtype == array.dtype and loaded.shape == (3, 5)
+    np.testing.assert_array_equal(loaded, array)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (2, 0, 3), (1,), (4, 1, 2)])
+def test_scalars_and_empty_tensors_round_trip(shape: tuple[int, ...], tmp_path: Path, rng: np.random.Generator) -> None:
+    """0-d tensors are scalars (shape []); empty tensors keep their shape and take no data bytes."""
+    array = rng.standard_normal(shape).astype(np.float32)
+    save({"a": array, "b": np.ones(3, np.int64)}, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    assert loaded["a"].shape == shape and loaded["a"].dtype == np.float32
+    np.testing.assert_array_equal(loaded["a"], array)
+    np.testing.assert_array_equal(loaded["b"], np.ones(3, np.int64))
+
+
+def test_values_may_be_tensors_lists_and_numbers(tmp_path: Path) -> None:
+    state = {
+        "w": tg.Tensor([[1.5, -2.0]], requires_grad=True),
+        "i": tg.Tensor([1, 2, 3]),
+        "list": [[1.0, 2.0], [3.0, 4.0]],
+        "number": 7,
+        "np_scalar": np.float16(0.5),
+    }
+    save(state, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(loaded["w"], np.array([[1.5, -2.0]], np.float32))
+    assert loaded["w"].dtype == np.float32 and loaded["i"].dtype == tg.Tensor([1, 2, 3]).dtype
+    np.testing.assert_array_equal(loaded["list"], np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert loaded["number"].shape == () and loaded["number"] == 7
+    assert loaded["np_scalar"].dtype == np.float16 and loaded["np_scalar"] == 0.5
+
+
+def test_loaded_arrays_are_writable_and_independent(tmp_path: Path) -> None:
+    """The caller owns what load returns: arrays can be changed in place and share no memory."""
+    save({"a": np.zeros(4, np.float32), "b": np.zeros(4, np.float32)}, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    loaded["a"] += 1
+    assert loaded["a"].flags.writeable and not np.shares_memory(loaded["a"], loaded["b"])
+    np.testing.assert_array_equal(loaded["b"], np.zeros(4, np.float32))
+
+
+def test_big_endian_and_strided_inputs_are_stored_little_endian_in_c_order(tmp_path: Path) -> None:
+    big = np.arange(6, dtype=">i4").reshape(2, 3)
+    transposed = np.arange(6, dtype=np.float64).reshape(2, 3).T  # a strided (Fortran-order) view
+    save({"big": big, "t": transposed}, tmp_path / "m.safetensors")
+    header, _, data = _parse(tmp_path / "m.safetensors")
+    begin, end = header["big"]["data_offsets"]
+    assert data[begin:end] == np.arange(6, dtype="<i4").tobytes()
+    begin, end = header["t"]["data_offsets"]
+    assert data[begin:end] == np.ascontiguousarray(transposed).astype("<f8").tobytes()
+    loaded = load(tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(loaded["big"], big)
+    np.testing.assert_array_equal(loaded["t"], transposed)
+
+
+def test_metadata_round_trips_and_is_optional(tmp_path: Path) -> None:
+    save({"x": np.ones(2)}, tmp_path / "a.safetensors", metadata={"epoch": "3", "note": "naïve ✓"})
+    assert load_metadata(tmp_path / "a.safetensors") == {"epoch": "3", "note": "naïve ✓"}
+    save({"x": np.ones(2)}, tmp_path / "b.safetensors")
+    assert load_metadata(tmp_path / "b.safetensors") == {}
+    assert "__metadata__" not in _parse(tmp_path / "b.safetensors")[0]
+    assert set(load(tmp_path / "a.safetensors")) == {"x"}  # metadata is not a tensor
+
+
+def test_model_state_dict_round_trips_through_load_state_dict(tmp_path: Path) -> None:
+    nn = pytest.importorskip("tinygrad_edu.nn")
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    save(model.state_dict(), tmp_path / "model.safetensors")
+    tg.manual_seed(1)
+    fresh = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    fresh.load_state_dict(load(tmp_path / "model.safetensors"))
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((5, 4)))
+    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
+
+
+def test_load_to_device(device: str, tmp_path: Path) -> None:
+    save({"x": np.arange(3.0)}, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors", device=device)
+    assert backend.device_of(loaded["x"]) == device
+    np.testing.assert_array_equal(backend.as_numpy(loaded["x"]), np.arange(3.0))
+
+
+def test_tensors_on_a_device_can_be_saved(device: str, tmp_path: Path) -> None:
+    save({"x": tg.Tensor([1.0, 2.0], device=device)}, tmp_path / "m.safetensors")
+    np.testing.assert_array_equal(load(tmp_path / "m.safetensors")["x"], np.array([1.0, 2.0], np.float32))
+
+
+def test_bfloat16_files_load_as_float32(tmp_path: Path) -> None:
+    """NumPy has no bfloat16: its 16 bits are the top half of a float32, so widening is exact."""
+    values = np.array([1.0, -2.5, 3.140625, 0.0], np.float32)
+    top_halves = (values.view("<u4") >> 16).astype("<u2").tobytes()
+    header = {"b": {"dtype": "BF16", "shape": [2, 2], "data_offsets": [0, 8]}}
+    loaded = load(_raw_file(tmp_path / "bf16.safetensors", header, top_halves))["b"]
+    assert loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded, values.reshape(2, 2))
+
+
+# ----------------------------------------------------------------------------- bytes on disk
+def test_file_layout_by_hand(tmp_path: Path, rng: np.random.Generator) -> None:
+    """8-byte little-endian length, JSON header padded with spaces to 8, tensors back to back."""
+    state = {
+        "z.f16": _sample(np.dtype("f2"), (3,), rng),
+        "a.u8": _sample(np.dtype("u1"), (5,), rng),
+        "m.f64": _sample(np.dtype("f8"), (2, 2), rng),
+        "b.i32": _sample(np.dtype("i4"), (3,), rng),
+        "flag": np.array(True),
+        "empty": np.zeros((0, 4), np.float32),
+    }
+    path = tmp_path / "m.safetensors"
+    save(state, path, metadata={"format": "np"})
+    header, length, data = _parse(path)
+    raw_header = path.read_bytes()[8 : 8 + length]
+
+    assert (8 + length) % 8 == 0, "the data must start 8-byte aligned"
+    assert raw_header.rstrip(b" ") == json.dumps(header, separators=(",", ":")).encode()
+    assert header.pop("__metadata__") == {"format": "np"}
+    # widest elements first, then by name: every tensor starts at a multiple of its element size
+    assert list(header) == ["m.f64", "b.i32", "empty", "z.f16", "a.u8", "flag"]
+    position = 0
+    for name, info in header.items():
+        array = state[name]
+        begin, end = info["data_offsets"]
+        assert begin == position and begin % array.itemsize == 0
+        assert info["shape"] == list(array.shape)
+        assert info["dtype"] == next(key for key, dtype in DTYPES.items() if dtype == array.dtype)
+        assert data[begin:end] == array.astype(array.dtype.newbyteorder("<")).tobytes()
+        position = end
+    assert position == len(data), "the tensors must cover the data exactly"
+
+
+def test_known_bytes_of_a_small_file(tmp_path: Path) -> None:
+    """One float32 tensor, byte for byte: the header is 64 bytes, so it needs no padding."""
+    save({"attn.0": np.arange(6, dtype=np.float32).reshape(1, 2, 3)}, tmp_path / "m.safetensors")
+    header = b'{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}'
+    assert len(header) == 64
+    expected = struct.pack("<Q", 64) + header + np.arange(6, dtype="<f4").tobytes()
+    assert (tmp_path / "m.safetensors").read_bytes() == expected
+
+
+def test_empty_state_dict_is_a_padded_empty_object(tmp_path: Path) -> None:
+    save({}, tmp_path / "m.safetensors")
+    assert (tmp_path / "m.safetensors").read_bytes() == struct.pack("<Q", 8) + b"{}      "
+    assert load(tmp_path / "m.safetensors") == {}
+
+
+def test_files_are_deterministic(tmp_path: Path) -> None:
+    """The same tensors give the same bytes, whatever order the dict lists them in."""
+    a, b = np.arange(3.0), np.arange(4, dtype=np.int8)
+    save({"a": a, "b": b}, tmp_path / "1.safetensors")
+    save({"b": b, "a": a}, tmp_path / "2.safetensors")
+    assert (tmp_path / "1.safetensors").read_bytes() == (tmp_path / "2.safetensors").read_bytes()
+
+
+# ----------------------------------------------------------------------------- atomic writes
+@pytest.fixture
+def old_file(tmp_path: Path) -> Path:
+    """A good file that a failed save must leave exactly as it was."""
+    path = tmp_path / "model.safetensors"
+    save({"old": np.arange(4.0)}, path)
+    return path
+
+
+def test_a_failure_while_writing_leaves_the_old_file_and_no_temp_file(
+    old_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up after the header and part of the data: nothing changes on disk."""
+    before = old_file.read_bytes()
+    real_temporary_file = tempfile.NamedTemporaryFile
+
+    def temporary_file_that_fills_up(*args: Any, **kwargs: Any) -> Any:
+        tmp = real_temporary_file(*args, **kwargs)
+        real_write, written = tmp.write, []
+
+        def write(chunk: bytes) -> int:
+            if written:  # the header went through; the disk is full halfway into the data
+                real_write(chunk[: len(chunk) // 2])
+                raise OSError(28, "No space left on device")
+            written.append(chunk)
+            return real_write(chunk)
+
+        tmp.write = write
+        return tmp
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", temporary_file_that_fills_up)
+    with pytest.raises(OSError, match="No space left"):
+        save({"new": np.ones((100, 100))}, old_file)
+    assert old_file.read_bytes() == before
+    assert _leftovers(old_file.parent, {old_file.name}) == []
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_a_failure_before_the_rename_leaves_the_old_file(
+    step: str, old_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = old_file.read_bytes()
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt  # even Ctrl-C cleans up
+
+    monkeypatch.setattr(os, step, fail)
+    with pytest.raises(KeyboardInterrupt):
+        save({"new": np.ones(3)}, old_file)
+    monkeypatch.undo()
+    assert old_file.read_bytes() == before
+    assert _leftovers(old_file.parent, {old_file.name}) == []
+
+
+def test_a_bad_value_fails_before_any_file_is_touched(old_file: Path) -> None:
+    before = old_file.read_bytes()
+    with pytest.raises(TypeError):
+        save({"good": np.ones(3), "bad": np.ones(3, np.complex64)}, old_file)
+    assert old_file.read_bytes() == before
+    assert _leftovers(old_file.parent, {old_file.name}) == []
+
+
+def test_save_replaces_a_file_and_creates_parent_directories(old_file: Path, tmp_path: Path) -> None:
+    save({"new": np.ones(2)}, old_file)
+    assert set(load(old_file)) == {"new"}
+    nested = tmp_path / "runs" / "1" / "model.safetensors"
+    save({"x": np.ones(2)}, str(nested))  # a str path works as well as a Path
+    assert set(load(nested)) == {"x"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="permission bits are a POSIX notion")
+def test_saved_files_get_normal_permissions_not_the_temp_files_private_ones(old_file: Path, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        save({"x": np.ones(2)}, tmp_path / "new.safetensors")
+        assert (tmp_path / "new.safetensors").stat().st_mode & 0o777 == 0o644
+        old_file.chmod(0o640)
+        save({"x": np.ones(2)}, old_file)
+        assert old_file.stat().st_mode & 0o777 == 0o640  # a replaced file keeps its permissions
+    finally:
+        os.umask(umask)
+
+
+# ----------------------------------------------------------------------------- errors when saving
+def test_non_string_name_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"names must be strings.*\(0, 1\).*tuple"):
+        save({(0, 1): np.ones(2)}, tmp_path / "m.safetensors")
+
+
+UNSUPPORTED = [np.complex128, object, np.dtype("U3"), np.dtype("datetime64[s]"), [("a", "<f4")]]
+if np.dtype(np.longdouble).itemsize > 8:  # 80-bit extended precision on x86 Linux (plain float64 elsewhere)
+    UNSUPPORTED.append(np.longdouble)
+if hasattr(np.dtypes, "StringDType"):  # NumPy 2's variable-width strings
+    UNSUPPORTED.append(np.dtypes.StringDType())
+
+
+@pytest.mark.parametrize("dtype", UNSUPPORTED)
+def test_unsupported_dtype_names_the_key_and_dtype(dtype: Any, tmp_path: Path) -> None:
+    array = np.zeros(2, dtype=dtype)
+    with pytest.raises(TypeError, match=rf"'layer\.w' has dtype {re.escape(str(np.dtype(dtype)))}.*astype"):
+        save({"layer.w": array}, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
+
+
+def test_values_that_are_not_arrays_name_the_key(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"'ragged'"):
+        save({"ragged": [[1.0], [2.0, 3.0]]}, tmp_path / "m.safetensors")
+
+
+def test_metadata_must_be_text(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"strings to strings.*'epoch'.*int.*str\(\)"):
+        save({"x": np.ones(1)}, tmp_path / "m.safetensors", metadata={"epoch": 3})
+
+
+def test_the_metadata_name_is_reserved(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"__metadata__.*reserved.*metadata="):
+        save({"__metadata__": np.ones(1)}, tmp_path / "m.safetensors")
+
+
+def test_saving_onto_a_directory_asks_for_a_file_name(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError, match=r"is a directory; give a file name such as .*model\.safetensors"):
+        save({"x": np.ones(1)}, tmp_path)
+
+
+def test_passing_a_model_instead_of_its_state_dict_says_so(tmp_path: Path) -> None:
+    class Model:
+        def state_dict(self) -> dict[str, Any]:
+            return {}
+
+    with pytest.raises(TypeError, match=r"model\.state_dict\(\), not the model"):
+        save(Model(), tmp_path / "m.safetensors")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- bad files
+GOOD_TENSOR = {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}
+BAD_FILES = {
+    # name: (header (JSON object or raw bytes), data, header length to claim or None, words in the error)
+    "not-json": (b"PK\x03\x04 this is a zip", b"", None, "not UTF-8 JSON"),
+    "not-utf8": (b'{"\xff": 1}', b"", None, "not UTF-8 JSON"),
+    "json-list": (b"[1, 2, 3]", b"", None, "not an object"),
+    "absurd-length": (b"{}", b"", MAX_HEADER_BYTES + 1, "over the limit"),
+    "length-past-the-end": (b"{}", b"", 4096, "4,096 bytes long, but only 2"),
+    "duplicate-name": (b'{"w": {}, "w": {}}', b"", None, "'w' appears twice"),
+    "missing-fields": ({"w": {"dtype": "F32"}}, b"", None, "not by dtype, shape and data_offsets"),
+    "bad-shape": ({"w": {**GOOD_TENSOR, "shape": [-2]}}, bytes(8), None, r"shape \[-2\]"),
+    "bad-offsets": ({"w": {**GOOD_TENSOR, "data_offsets": [0]}}, bytes(8), None, r"data_offsets \[0\]"),
+    "size-mismatch": ({"w": {**GOOD_TENSOR, "shape": [3]}}, bytes(8), None, "needs 12 bytes.*hold 8"),
+    "truncated-data": ({"w": GOOD_TENSOR}, bytes(5), None, "ends at data byte 8.*only 5"),
+    "trailing-bytes": ({"w": GOOD_TENSOR}, bytes(12), None, "4 bytes after the last tensor"),
+    "overlap": (
+        {"a": GOOD_TENSOR, "b": {**GOOD_TENSOR, "data_offsets": [4, 12]}},
+        bytes(12),
+        None,
+        r"'b' \(bytes 4-12\) overlaps 'a' \(bytes 0-8\)",
+    ),
+    "gap": ({"w": {**GOOD_TENSOR, "data_offsets": [4, 12]}}, bytes(12), None, "bytes 0-4 of the data belong to no"),
+    "metadata-not-text": ({"__metadata__": {"epoch": 3}}, b"", None, "__metadata__ must map strings to strings"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_files_are_refused_with_the_file_and_the_problem(case: tuple, tmp_path: Path) -> None:
+    header, data, length, problem = case
+    path = _raw_file(tmp_path / "bad.safetensors", header, data, length)
+    with pytest.raises(ValueError, match=rf"bad\.safetensors is not a valid safetensors file: .*{problem}") as info:
+        load(path)
+    assert "again" in str(info.value)  # says what to do
+
+
+@pytest.mark.parametrize("size", [0, 5])
+def test_files_too_short_for_a_header_length(size: int, tmp_path: Path) -> None:
+    path = tmp_path / "short.safetensors"
+    path.write_bytes(bytes(size))
+    with pytest.raises(ValueError, match=rf"short\.safetensors .* {size} bytes, fewer than the 8"):
+        load(path)
+
+
+def test_a_saved_file_cut_short_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.safetensors"
+    save({"w": np.ones((4, 4), np.float32)}, path)
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(ValueError, match=r"ends at data byte 64, but the file holds only 54"):
+        load(path)
+
+
+def test_an_unknown_dtype_names_the_tensor_and_dtype(tmp_path: Path) -> None:
+    header = {"q": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}
+    with pytest.raises(ValueError, match=r"'q' has dtype 'F8_E4M3'.*supported: BOOL.*BF16"):
+        load(_raw_file(tmp_path / "f8.safetensors", header, bytes(2)))
+
+
+def test_null_metadata_means_none(tmp_path: Path) -> None:
+    path = _raw_file(tmp_path / "m.safetensors", {"__metadata__": None, "w": GOOD_TENSOR}, bytes(8))
+    assert load_metadata(path) == {} and set(load(path)) == {"w"}
+
+
+def test_a_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nowhere.safetensors")
+
+
+# ----------------------------------------------------------------------------- other libraries
+def test_files_agree_with_safetensors_numpy(tmp_path: Path, rng: np.random.Generator) -> None:
+    """Both directions with the reference implementation, for every dtype plus scalars and empties."""
+    st_numpy = pytest.importorskip("safetensors.numpy")
+    state = {f"t.{name}": _sample(dtype, (2, 3), rng) for name, dtype in DTYPES.items()}
+    state |= {"scalar": np.array(2.5, np.float32), "empty": np.zeros((0, 3), np.int32)}
+
+    save(state, tmp_path / "ours.safetensors", metadata={"by": "tinygrad_edu"})
+    theirs = st_numpy.load_file(tmp_path / "ours.safetensors")
+    st_numpy.save_file(state, tmp_path / "theirs.safetensors", metadata={"by": "safetensors"})
+    ours = load(tmp_path / "theirs.safetensors")
+    for loaded in (theirs, ours):
+        assert set(loaded) == set(state)
+        for name, array in state.items():
+            assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape, name
+            np.testing.assert_array_equal(loaded[name], array)
+    assert load_metadata(tmp_path / "theirs.safetensors") == {"by": "safetensors"}
+
+
+def test_pytorch_state_dicts_load_and_ours_load_in_pytorch(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    st_torch = pytest.importorskip("safetensors.torch")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    torch_state = model.state_dict()
+
+    st_torch.save_file(torch_state, tmp_path / "torch.safetensors")
+    ours = load(tmp_path / "torch.safetensors")
+    assert sorted(ours) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    for name, tensor in torch_state.items():
+        assert ours[name].dtype == np.float32
+        np.testing.assert_array_equal(ours[name], tensor.numpy())
+
+    save(ours, tmp_path / "ours.safetensors")
+    back = st_torch.load_file(tmp_path / "ours.safetensors")
+    assert set(back) == set(torch_state)
+    for name, tensor in torch_state.items():
+        assert torch.equal(back[name], tensor)
+    model.load_state_dict(back)  # PyTorch accepts it as a state dict
+
+
+def test_pytorch_bfloat16_and_integer_tensors_load(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    st_torch = pytest.importorskip("safetensors.torch")
+    state = {
+        "bf16": torch.tensor([[1.0, -2.5], [3.140625, 1e30]], dtype=torch.bfloat16),
+        "steps": torch.tensor(12, dtype=torch.int64),
+        "mask": torch.tensor([True, False]),
+        "empty": torch.zeros(0, 2, dtype=torch.float16),
+    }
+    st_torch.save_file(state, tmp_path / "mixed.safetensors")
+    ours = load(tmp_path / "mixed.safetensors")
+    assert ours["bf16"].dtype == np.float32
+    np.testing.assert_array_equal(ours["bf16"], state["bf16"].float().numpy())
+    assert ours["steps"].shape == () and ours["steps"] == 12 and ours["steps"].dtype == np.int64
+    np.testing.assert_array_equal(ours["mask"], [True, False])
+    assert ours["empty"].shape == (0, 2) and ours["empty"].dtype == np.float16
