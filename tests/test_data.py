@@ -1,0 +1,350 @@
+"""Dataset, TensorDataset, Subset, DataLoader, random_split, train_val_split and the toy datasets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.data import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    random_split,
+    regression_1d,
+    spirals,
+    train_val_split,
+    two_moons,
+    xor,
+)
+
+
+class Numbers(Dataset):
+    """Sample i is ``(features, label)`` with every feature equal to i, so a batch shows its indices."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < self.n:
+            raise IndexError(index)
+        return np.full(3, index, dtype=np.float32), index
+
+
+class OnlyLength(Dataset):
+    """A dataset that is never indexed: enough to count batches without any data."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: int):
+        raise AssertionError("len(loader) must not read samples")
+
+
+def epoch_indices(loader: DataLoader) -> list[np.ndarray]:
+    """The sample indices of each batch of one epoch (the last field of a sample is its index)."""
+    return [(batch[-1] if isinstance(batch, tuple) else batch).numpy() for batch in loader]
+
+
+# ---------------------------------------------------------------------------- batch counts
+@pytest.mark.parametrize(
+    ("n", "batch_size", "drop_last", "expected"),
+    [(60000, 32, False, 1875), (60000, 64, True, 937), (60000, 64, False, 938), (10, 3, False, 4), (10, 3, True, 3),
+     (10, 10, True, 1), (10, 20, False, 1), (10, 20, True, 0), (0, 4, False, 0), (1, 1, False, 1)],
+)  # fmt: skip
+def test_len_is_the_number_of_batches(n, batch_size, drop_last, expected):
+    assert len(DataLoader(OnlyLength(n), batch_size=batch_size, drop_last=drop_last)) == expected
+
+
+def test_iterating_yields_len_batches():
+    labels = np.zeros(60000, dtype=np.uint8)  # 60 kB stands in for 60,000 images
+    for batch_size, drop_last, count, last in [(32, False, 1875, 32), (64, True, 937, 64), (64, False, 938, 32)]:
+        batches = list(DataLoader(TensorDataset(labels), batch_size=batch_size, drop_last=drop_last, shuffle=True))
+        assert len(batches) == count
+        assert batches[-1][0].shape == (last,)
+
+
+# ---------------------------------------------------------------------------- batch contents
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("make", [lambda n: TensorDataset(np.arange(n)), Numbers])
+def test_every_sample_exactly_once(shuffle, make):
+    loader = DataLoader(make(103), batch_size=10, shuffle=shuffle)
+    batches = epoch_indices(loader)
+    assert [len(b) for b in batches] == [10] * 10 + [3]
+    seen = np.concatenate(batches)
+    np.testing.assert_array_equal(np.sort(seen), np.arange(103))
+    assert np.array_equal(seen, np.arange(103)) != shuffle  # in order exactly when not shuffled
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_drop_last(shuffle):
+    batches = epoch_indices(DataLoader(TensorDataset(np.arange(103)), batch_size=10, shuffle=shuffle, drop_last=True))
+    assert [len(b) for b in batches] == [10] * 10
+    seen = np.concatenate(batches)
+    assert len(np.unique(seen)) == 100 and set(seen) <= set(range(103))
+    if not shuffle:
+        np.testing.assert_array_equal(seen, np.arange(100))
+
+
+def test_features_and_labels_stay_paired():
+    x = np.arange(50 * 4, dtype=np.float32).reshape(50, 4)
+    y = np.arange(50) * 10
+    for xb, yb in DataLoader(TensorDataset(x, tg.Tensor(y)), batch_size=7, shuffle=True):
+        np.testing.assert_array_equal(xb.numpy()[:, 0], yb.numpy() / 10 * 4)
+    for xb, yb in DataLoader(Numbers(20), batch_size=6, shuffle=True):
+        np.testing.assert_array_equal(xb.numpy(), np.repeat(yb.numpy()[:, None], 3, axis=1))
+
+
+def test_shuffle_reproducible_under_manual_seed_and_new_each_epoch():
+    loader = DataLoader(TensorDataset(np.arange(100)), batch_size=16, shuffle=True)
+    tg.manual_seed(0)
+    first, second = np.concatenate(epoch_indices(loader)), np.concatenate(epoch_indices(loader))
+    tg.manual_seed(0)
+    again = np.concatenate(epoch_indices(loader))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, second)  # a new permutation each epoch
+    tg.manual_seed(1)
+    assert not np.array_equal(first, np.concatenate(epoch_indices(loader)))
+
+
+def test_loader_created_before_manual_seed_uses_the_new_generator():
+    loader = DataLoader(TensorDataset(np.arange(30)), batch_size=30, shuffle=True)
+    tg.manual_seed(5)
+    order = epoch_indices(loader)[0]
+    tg.manual_seed(5)
+    np.testing.assert_array_equal(order, np.random.default_rng(5).permutation(30))
+    np.testing.assert_array_equal(order, epoch_indices(loader)[0])
+
+
+# ---------------------------------------------------------------------------- dtypes and copies
+def test_tensor_dataset_batches_keep_dtypes():
+    x, y = np.zeros((10, 28, 28), np.uint8), np.arange(10, dtype=np.int64)
+    xb, yb = next(iter(DataLoader(TensorDataset(x, y, np.ones(10)), batch_size=4)))[:2]
+    assert isinstance(xb, tg.Tensor) and xb.dtype == np.uint8 and xb.shape == (4, 28, 28)
+    assert yb.dtype == np.int64 and not xb.requires_grad
+
+
+class Mixed(Dataset):
+    def __len__(self) -> int:
+        return 5
+
+    def __getitem__(self, i: int):
+        return np.ones(2), float(i), i, i % 2 == 0, np.uint8(i), np.zeros((2, 2), np.int32)
+
+
+def test_collate_dtypes():
+    batch = next(iter(DataLoader(Mixed(), batch_size=5)))
+    assert isinstance(batch, tuple) and all(isinstance(t, tg.Tensor) for t in batch)
+    assert [t.dtype for t in batch] == [np.float64, np.float32, np.int64, np.bool_, np.uint8, np.int32]
+    assert [t.shape for t in batch] == [(5, 2), (5,), (5,), (5,), (5,), (5, 2, 2)]
+    np.testing.assert_array_equal(batch[2].numpy(), np.arange(5))
+
+
+def test_single_array_samples_give_one_tensor():
+    class Plain(Dataset):
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int):
+            return np.full(2, i, np.float32)
+
+    batch = next(iter(DataLoader(Plain(), batch_size=4)))
+    assert isinstance(batch, tg.Tensor) and batch.shape == (4, 2)
+
+
+def test_uncollatable_samples_raise():
+    class Words(Dataset):
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, i: int):
+            return "word"
+
+    with pytest.raises(TypeError, match="cannot batch samples of type str"):
+        next(iter(DataLoader(Words(), batch_size=2)))
+
+
+def test_batches_do_not_alias_the_dataset():
+    x = np.arange(20, dtype=np.float32).reshape(10, 2)
+    for shuffle in (False, True):
+        xb, *_ = next(iter(DataLoader(TensorDataset(x), batch_size=5, shuffle=shuffle)))
+        assert not np.shares_memory(xb.data, x)
+    item = TensorDataset(x)[3][0]
+    assert not np.shares_memory(item.data, x)
+    np.testing.assert_array_equal(item.numpy(), [6, 7])
+
+
+def test_tensor_dataset_indexing():
+    ds = TensorDataset(np.arange(10) * 2, np.arange(10))
+    assert len(ds) == 10
+    a, b = ds[4]
+    assert a.item() == 8 and b.item() == 4
+    a, b = ds[[1, 3]]
+    assert a.tolist() == [2, 6] and b.tolist() == [1, 3]
+
+
+def test_tensor_dataset_length_mismatch():
+    with pytest.raises(ValueError, match="100, 99"):
+        TensorDataset(np.zeros((100, 3)), np.zeros(99))
+    with pytest.raises(ValueError, match="at least one"):
+        TensorDataset()
+    with pytest.raises(ValueError, match="first dimension"):
+        TensorDataset(np.float32(1.0))
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, "4"])
+def test_bad_batch_size(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        DataLoader(OnlyLength(10), batch_size=batch_size)
+
+
+def test_loader_needs_a_dataset():
+    with pytest.raises(TypeError, match="__len__ and __getitem__"):
+        DataLoader(42)
+    with pytest.raises(ValueError, match="unknown device"):
+        DataLoader(OnlyLength(3), device="tpu")
+
+
+def test_dataset_is_abstract():
+    with pytest.raises(TypeError):
+        Dataset()
+
+
+def test_loader_moves_batches_to_device(device):
+    x, y = np.arange(12, dtype=np.float32).reshape(6, 2), np.arange(6)
+    for dataset in (TensorDataset(x, y), Numbers(6)):
+        for xb, yb in DataLoader(dataset, batch_size=4, device=device):
+            assert xb.device == yb.device == device
+    batches = list(DataLoader(TensorDataset(tg.Tensor(x, device=device), y), batch_size=4))
+    assert batches[0][0].device == device  # gathered where the data lives
+    np.testing.assert_array_equal(batches[1][0].numpy(), x[4:])
+
+
+# ---------------------------------------------------------------------------- splitting
+def test_random_split_counts():
+    parts = random_split(Numbers(100), [70, 30])
+    assert [len(p) for p in parts] == [70, 30] and all(isinstance(p, Subset) for p in parts)
+    everything = np.concatenate([p.indices for p in parts])
+    np.testing.assert_array_equal(np.sort(everything), np.arange(100))
+    x, label = parts[1][0]
+    assert label == parts[1].indices[0] and x[0] == label
+
+
+def test_random_split_fractions():
+    assert [len(p) for p in random_split(Numbers(10), [0.8, 0.2])] == [8, 2]
+    assert [len(p) for p in random_split(Numbers(10), [0.33, 0.33, 0.34])] == [4, 3, 3]  # leftover handed out
+    assert [len(p) for p in random_split(Numbers(7), [0.5, 0.5])] == [4, 3]
+
+
+def test_random_split_reproducible():
+    tg.manual_seed(3)
+    a = random_split(Numbers(50), [25, 25])[0].indices
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(a, random_split(Numbers(50), [25, 25])[0].indices)
+    assert not np.array_equal(np.sort(a), a)  # really shuffled
+
+
+@pytest.mark.parametrize("lengths", [[60, 30], [0.5, 0.6], [-1, 101], [1.5, -0.5]])
+def test_random_split_bad_lengths(lengths):
+    with pytest.raises(ValueError, match="random_split"):
+        random_split(Numbers(100), lengths)
+
+
+def test_loader_over_subsets():
+    train, val = random_split(TensorDataset(np.arange(40), np.arange(40) * 2), [30, 10])
+    seen = []
+    for a, b in DataLoader(train, batch_size=8, shuffle=True):
+        np.testing.assert_array_equal(b.numpy(), a.numpy() * 2)
+        seen.extend(a.tolist())
+    assert sorted(seen) == sorted(train.indices.tolist())
+    (a,) = epoch_indices(DataLoader(Subset(Numbers(40), val.indices), batch_size=10))
+    np.testing.assert_array_equal(a, val.indices)
+
+
+def test_train_val_split():
+    x, y = np.arange(100).reshape(50, 2), np.arange(50)
+    tg.manual_seed(0)
+    (x_train, y_train), (x_val, y_val) = train_val_split(x, y, val_fraction=0.2)
+    assert x_train.shape == (40, 2) and x_val.shape == (10, 2) and y_val.shape == (10,)
+    np.testing.assert_array_equal(x_train[:, 0] // 2, y_train)  # pairs kept together
+    np.testing.assert_array_equal(np.sort(np.concatenate([y_train, y_val])), np.arange(50))
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(train_val_split(x, y, val_fraction=0.2)[1][1], y_val)
+    (_, y_train), (_, y_val) = train_val_split(tg.Tensor(x), y, val_fraction=0.1, shuffle=False)
+    np.testing.assert_array_equal(y_val, np.arange(45, 50))  # the last samples, as Keras does
+    assert isinstance(y_train, np.ndarray)
+
+
+@pytest.mark.parametrize(("n", "fraction"), [(10, 0.0), (10, 1.0), (10, 0.01), (10, 0.99)])
+def test_train_val_split_errors(n, fraction):
+    with pytest.raises(ValueError, match="train_val_split"):
+        train_val_split(np.zeros(n), np.zeros(n), val_fraction=fraction)
+    with pytest.raises(ValueError, match="10 samples but y has 9"):
+        train_val_split(np.zeros(10), np.zeros(9))
+
+
+# ---------------------------------------------------------------------------- toy datasets
+def test_xor():
+    x, y = xor()
+    assert x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_array_equal(y, np.logical_xor(x[:, 0], x[:, 1]))
+
+
+@pytest.mark.parametrize(
+    ("make", "n", "classes"),
+    [(lambda: two_moons(201), 201, 2), (lambda: spirals(300, 3), 300, 3), (lambda: spirals(101, 2, 0.0), 101, 2)],
+)
+def test_classification_toys_shapes_and_balance(make, n, classes):
+    tg.manual_seed(0)
+    x, y = make()
+    assert x.shape == (n, 2) and x.dtype == np.float32 and y.shape == (n,) and y.dtype == np.int64
+    for part in (y, y[: n // 2], y[n // 2 :]):  # balanced overall and in any slice
+        counts = np.bincount(part, minlength=classes)
+        assert len(counts) == classes and counts.max() - counts.min() <= 1
+    tg.manual_seed(0)
+    x2, y2 = make()
+    np.testing.assert_array_equal(x, x2)
+    np.testing.assert_array_equal(y, y2)
+    assert not np.array_equal(make()[0], x)  # a new draw without reseeding
+
+
+def test_two_moons_shape_without_noise():
+    x, y = two_moons(400, noise=0.0)
+    upper, lower = x[y == 0], x[y == 1]
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1.0, rtol=1e-5)
+    assert (upper[:, 1] >= 0).all() and (lower[:, 1] <= 0.5).all()
+
+
+def test_spiral_arms_are_rotated_copies():
+    x, y = spirals(600, n_classes=3, noise=0.0)
+    radius, angle = np.hypot(*x.T), np.arctan2(x[:, 1], x[:, 0])
+    assert radius.max() <= 1.0
+    # Without noise each point sits at angle 3*pi*r + 2*pi*k/3 (mod 2*pi).
+    expected = 3 * np.pi * radius + 2 * np.pi * y / 3
+    np.testing.assert_allclose(np.cos(angle - expected), 1.0, atol=1e-4)
+
+
+def test_regression_1d():
+    tg.manual_seed(0)
+    x, y = regression_1d(500, noise=0.1)
+    assert x.shape == y.shape == (500, 1) and x.dtype == y.dtype == np.float32
+    assert x.min() >= -3 and x.max() <= 3
+    assert 0.08 < np.std(y - np.sin(x)) < 0.12
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(regression_1d(500, noise=0.1)[1], y)
+
+
+@pytest.mark.parametrize(
+    "call", [lambda: two_moons(1), lambda: spirals(10, n_classes=0), lambda: regression_1d(10, noise=-1)]
+)
+def test_toy_argument_errors(call):
+    with pytest.raises(ValueError):
+        call()

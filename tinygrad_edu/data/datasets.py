@@ -1,0 +1,324 @@
+"""Fashion-MNIST and MNIST: find the IDX files, check their SHA-256, download them when missing.
+
+``fashion_mnist()`` and ``mnist()`` return ``(x_train, y_train), (x_test, y_test)`` as Keras'
+``load_data()`` does: ``uint8`` images of shape ``(N, 28, 28)`` and ``int64`` labels 0..9.
+
+Each of the four standard files (``train-images-idx3-ubyte.gz`` ...) is looked up, in order, in
+
+1. the ``root`` argument (a folder that holds the four files),
+2. ``$TINYGRAD_EDU_DATA/<dataset>``,
+3. the user cache ``$XDG_CACHE_HOME/tinygrad_edu/<dataset>`` (``~/.cache/tinygrad_edu/<dataset>``),
+4. system folders ``/usr/share/datasets/<dataset>`` (Debian's ``dataset-fashion-mnist`` package),
+
+where ``<dataset>`` is ``fashion-mnist`` or ``mnist``. A file that is found must match its
+checksum; a missing one is downloaded into ``root`` (or the cache) from a list of mirrors.
+
+The IDX format (http://yann.lecun.com/exdb/mnist/) is tiny: two zero bytes, a type code, the
+number of dimensions, each dimension as a big-endian uint32, then the values, big-endian.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import math
+import os
+import shutil
+import struct
+import sys
+import urllib.request
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..files import atomic_write
+
+FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """The SHA-256 hashes a ``.gz`` data file must have (``None``: not checked)."""
+
+    payload: str | None = None  # of the decompressed IDX bytes: any gzip of the right data passes
+    gz: str | None = None  # of the .gz file itself, byte for byte
+
+
+CHECKSUMS: dict[str, dict[str, Checksum]] = {
+    # Fashion-MNIST: hashes of the DECOMPRESSED IDX bytes, so any gzip of the genuine data passes.
+    # Debian's dataset-fashion-mnist recompressed the .gz files (their own hashes differ from
+    # Zalando's), but the payload is byte for byte the same. Measured on the real files.
+    "fashion-mnist": {
+        "train-images-idx3-ubyte.gz": Checksum("c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+        "train-labels-idx1-ubyte.gz": Checksum("bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+        "t10k-images-idx3-ubyte.gz": Checksum("5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+        "t10k-labels-idx1-ubyte.gz": Checksum("0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+    },
+    # MNIST: hashes of the .gz FILES as published by TensorFlow Datasets (tensorflow/datasets,
+    # tensorflow_datasets/url_checksums/mnist.txt) for the copies on storage.googleapis.com/cvdf-datasets;
+    # their sizes (9,912,422 / 28,881 / 1,648,877 / 4,542 bytes) are those of the original files from
+    # yann.lecun.com, which torchvision checks by MD5. No published hash of the decompressed bytes
+    # was found, so a recompressed MNIST file will not pass.
+    "mnist": {
+        "train-images-idx3-ubyte.gz": Checksum(gz="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+        "train-labels-idx1-ubyte.gz": Checksum(gz="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+        "t10k-images-idx3-ubyte.gz": Checksum(gz="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+        "t10k-labels-idx1-ubyte.gz": Checksum(gz="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    },
+}
+
+# Base URLs tried in order; each file is <base>/<file name>. Overridden by the ``mirrors=``
+# argument or by $TINYGRAD_EDU_MIRROR (one or more URLs separated by commas or spaces).
+FASHION_MNIST_MIRRORS = (
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+)
+MNIST_MIRRORS = (
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+)
+MIRRORS = {"fashion-mnist": FASHION_MNIST_MIRRORS, "mnist": MNIST_MIRRORS}
+
+SYSTEM_DIRS = (Path("/usr/share/datasets"),)  # Debian's dataset-* packages install into <dir>/<dataset>
+DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is given up
+
+_TITLES = {"fashion-mnist": "Fashion-MNIST", "mnist": "MNIST"}
+_PACKAGES = {"fashion-mnist": "dataset-fashion-mnist"}  # the Debian/Ubuntu package, where there is one
+
+# IDX type codes and the big-endian dtypes they stand for.
+_IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+
+class ChecksumError(ValueError):
+    """A data file is damaged or is not the expected file (its SHA-256 differs)."""
+
+
+class DownloadError(RuntimeError):
+    """No mirror delivered a good copy of a file."""
+
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+# ---------------------------------------------------------------------------- public loaders
+def fashion_mnist(
+    root: str | os.PathLike | None = None, download: bool = True, mirrors: str | Sequence[str] | None = None
+) -> tuple[Split, Split]:
+    """Zalando's Fashion-MNIST: 60,000 + 10,000 grey 28x28 images of clothes in 10 classes.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``: ``uint8`` images ``(N, 28, 28)`` and
+    ``int64`` labels (0 T-shirt/top, 1 Trouser, 2 Pullover, 3 Dress, 4 Coat, 5 Sandal, 6 Shirt,
+    7 Sneaker, 8 Bag, 9 Ankle boot). See the module docstring for where the files are looked for.
+    """
+    return _load("fashion-mnist", root, download, mirrors)
+
+
+def mnist(
+    root: str | os.PathLike | None = None, download: bool = True, mirrors: str | Sequence[str] | None = None
+) -> tuple[Split, Split]:
+    """LeCun's MNIST: 60,000 + 10,000 grey 28x28 images of handwritten digits 0..9.
+
+    Returns ``(x_train, y_train), (x_test, y_test)`` like ``fashion_mnist``.
+    """
+    return _load("mnist", root, download, mirrors)
+
+
+def read_idx(source: str | os.PathLike | bytes) -> np.ndarray:
+    """Parse an IDX file (a path, or its bytes; gzip-compressed or not) into a native-endian array."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data, name = bytes(source), "<IDX bytes>"
+    else:
+        name = os.fspath(source)
+        data = Path(name).read_bytes()
+    if data[:2] == b"\x1f\x8b":  # the gzip magic number
+        data = _gunzip(data, name, _REMEDY)
+    return _parse_idx(data, name)
+
+
+def search_dirs(name: str, root: str | os.PathLike | None = None) -> list[Path]:
+    """The folders searched for dataset ``name`` ("fashion-mnist" or "mnist"), first match wins."""
+    dirs = [] if root is None else [Path(root).expanduser()]
+    if os.environ.get("TINYGRAD_EDU_DATA"):
+        dirs.append(Path(os.environ["TINYGRAD_EDU_DATA"]).expanduser() / name)
+    dirs.append(cache_dir() / name)
+    return dirs + [folder / name for folder in SYSTEM_DIRS]
+
+
+def cache_dir() -> Path:
+    """Where downloads go: ``$XDG_CACHE_HOME/tinygrad_edu``, else ``~/.cache/tinygrad_edu``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinygrad_edu"
+
+
+# ---------------------------------------------------------------------------- finding and loading
+def _load(
+    name: str, root: str | os.PathLike | None, download: bool, mirrors: str | Sequence[str] | None
+) -> tuple[Split, Split]:
+    dirs = search_dirs(name, root)
+    paths = {file: _find(file, dirs) for file in FILES}
+    missing = [file for file, path in paths.items() if path is None]
+    if missing and not download:
+        raise FileNotFoundError(_missing_message(name, missing, dirs))
+    target = Path(root).expanduser() if root is not None else cache_dir() / name
+    for file in missing:
+        paths[file] = _download(file, target, _mirror_list(name, mirrors), CHECKSUMS[name][file])
+
+    arrays = {}
+    for file, path in paths.items():
+        payload = _verified_payload(path.read_bytes(), CHECKSUMS[name][file], str(path), _remedy(path))
+        arrays[file] = _parse_idx(payload, str(path))
+    train = _images_and_labels(arrays, "train", paths)
+    test = _images_and_labels(arrays, "t10k", paths)
+    return train, test
+
+
+def _find(file: str, dirs: list[Path]) -> Path | None:
+    return next((folder / file for folder in dirs if (folder / file).is_file()), None)
+
+
+def _images_and_labels(arrays: dict[str, np.ndarray], split: str, paths: dict) -> Split:
+    """Check that images and labels fit together; labels become int64 as in Keras and PyTorch."""
+    images, labels = arrays[f"{split}-images-idx3-ubyte.gz"], arrays[f"{split}-labels-idx1-ubyte.gz"]
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(
+            f"{paths[f'{split}-images-idx3-ubyte.gz']} holds images of shape {images.shape} but "
+            f"{paths[f'{split}-labels-idx1-ubyte.gz']} holds labels of shape {labels.shape}; "
+            "they should be (N, rows, cols) and (N,)"
+        )
+    return images, labels.astype(np.int64)
+
+
+def _verified_payload(raw: bytes, checksum: Checksum, label: str, remedy: str) -> bytes:
+    """The decompressed IDX bytes of a .gz file, after checking the hash the checksum names."""
+    if checksum.gz is not None:
+        _check_hash(raw, checksum.gz, "the .gz file", label, remedy)
+    payload = _gunzip(raw, label, remedy)
+    if checksum.payload is not None:
+        _check_hash(payload, checksum.payload, "its decompressed IDX data", label, remedy)
+    return payload
+
+
+def _check_hash(data: bytes, expected: str, what: str, label: str, remedy: str) -> None:
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ChecksumError(
+            f"{label}: checksum mismatch: the SHA-256 of {what} should be {expected} but is {actual}. "
+            f"The file is damaged or is another dataset's file (MNIST and Fashion-MNIST use the same "
+            f"file names, so keep them in separate folders). {remedy}"
+        )
+
+
+def _gunzip(data: bytes, label: str, remedy: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as error:  # not gzip, truncated, or corrupt inside
+        raise ChecksumError(f"{label} is not a complete gzip file ({error}). {remedy}") from error
+
+
+_REMEDY = "Delete the file and download it again (or reinstall the package that installed it)."
+
+
+def _remedy(path: Path) -> str:
+    """What to do about a bad file: the cache heals itself; a system file needs its package."""
+    if any(path.is_relative_to(folder) for folder in SYSTEM_DIRS):
+        package = _PACKAGES.get(path.parent.name, "the package that installed it")
+        return f"Reinstall {package} (e.g. sudo apt-get install --reinstall {package}), or delete the file."
+    return f"Delete it (rm {path}); it will be downloaded again on the next call."
+
+
+def _missing_message(name: str, missing: list[str], dirs: list[Path]) -> str:
+    title = _TITLES[name]
+    how = f"call {name.replace('-', '_')}(download=True) to download them into {cache_dir() / name}"
+    if name in _PACKAGES:
+        how = f"install them with `sudo apt-get install {_PACKAGES[name]}` (Debian/Ubuntu), or {how}"
+    return (
+        f"{title} files not found: {', '.join(missing)}. Searched these folders, in order:\n"
+        + "".join(f"  {folder}\n" for folder in dirs)
+        + f"To get them: {how}, or copy the four .gz files into one of the folders above."
+    )
+
+
+# ---------------------------------------------------------------------------- the IDX format
+def _parse_idx(data: bytes, name: str) -> np.ndarray:
+    """Header, then values: the array is one ``np.frombuffer`` over the payload (no Python loop)."""
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(
+            f"{name}: not an IDX file: bad magic number {data[:4].hex() or '(empty file)'} (an IDX file starts "
+            f"with two zero bytes, a type code and the number of dimensions). {_REMEDY}"
+        )
+    code, ndim = data[2], data[3]
+    if code not in _IDX_DTYPES:
+        known = ", ".join(f"0x{c:02x} {dtype.name}" for c, dtype in _IDX_DTYPES.items())
+        raise ValueError(f"{name}: unknown IDX data type code 0x{code:02x}; known codes: {known}. {_REMEDY}")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{name}: truncated IDX file: {len(data)} bytes, shorter than its header. {_REMEDY}")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    dtype = _IDX_DTYPES[code]
+    expected = header + math.prod(shape) * dtype.itemsize
+    if len(data) != expected:
+        problem = "truncated" if len(data) < expected else "too long (extra bytes after the values)"
+        raise ValueError(
+            f"{name}: IDX file {problem}: its header describes {dtype.name} values of shape {shape}, "
+            f"{expected} bytes in all, but it has {len(data)} bytes. {_REMEDY}"
+        )
+    # astype copies into native byte order, so the array is writable and independent of ``data``.
+    return np.frombuffer(data, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+# ---------------------------------------------------------------------------- downloading
+def _mirror_list(name: str, mirrors: str | Sequence[str] | None) -> list[str]:
+    if mirrors is None:
+        mirrors = os.environ.get("TINYGRAD_EDU_MIRROR") or MIRRORS[name]
+    if isinstance(mirrors, str):
+        mirrors = mirrors.replace(",", " ").split()
+    return list(mirrors)
+
+
+def _download(file: str, folder: Path, mirrors: list[str], checksum: Checksum) -> Path:
+    """Fetch ``file`` from the first mirror that delivers a good copy; return its final path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for base in mirrors:
+        url = base.rstrip("/") + "/" + file
+        print(f"tinygrad_edu: downloading {url}", file=sys.stderr)
+        try:
+            return _fetch(url, folder / file, checksum)
+        except (OSError, http.client.HTTPException, ChecksumError) as error:  # URLError is an OSError
+            failures.append(f"  {url}: {error}")
+    raise DownloadError(
+        f"could not download {file}:\n"
+        + "\n".join(failures)
+        + f"\nDownload it yourself (e.g. from one of the URLs above) and put it in {folder}, "
+        "or point $TINYGRAD_EDU_MIRROR (or mirrors=) at a server that has it."
+    )
+
+
+def _fetch(url: str, target: Path, checksum: Checksum) -> Path:
+    """Download into a temporary file beside ``target``, verify it, then rename it into place.
+
+    ``atomic_write`` renames only when the block succeeds, so ``target`` is either absent or
+    complete and verified: an interrupted or corrupt download never leaves a partial file behind.
+    """
+    with atomic_write(target) as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
+        shutil.copyfileobj(response, out, 1 << 20)
+        if getattr(response, "length", None):  # bytes promised by Content-Length but never sent
+            raise OSError(f"incomplete download: the connection closed {response.length} bytes early")
+        out.seek(0)
+        _verified_payload(out.read(), checksum, "the downloaded file", "The server sent a damaged or different file.")
+    return target
