@@ -18,7 +18,10 @@ from .creation import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save
+
 from . import nn  # isort: skip  (nn builds on everything above)
+from . import data, optim, train  # isort: skip
+from .data import datasets  # isort: skip
 from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -32,6 +35,8 @@ __all__ = [
     "Tensor",
     "arange",
     "cat",
+    "data",
+    "datasets",
     "enable_grad",
     "eye",
     "full",
@@ -47,10 +52,12 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
     "randn",
     "save",
     "stack",
+    "train",
     "where",
     "zeros",
     "zeros_like",

@@ -95,13 +95,12 @@ class Function:
     array or ``None``). The instance itself is ``ctx``: it is the graph node.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_output_ref", "_released", "_saved", "inputs", "needs_input_grad")
-
-    def __init__(self) -> None:
-        self.inputs: tuple | None = None
-        self._saved: tuple = ()
-        self._output_ref: weakref.ref | None = None
-        self._released = False
+    # Defaults as class attributes: a node only stores what differs (creating nodes is the hot path).
+    inputs: tuple | None = None  # the positional arguments of forward, kept for backward
+    needs_input_grad: tuple[bool, ...] = ()  # which inputs are Tensors that require grad
+    _saved: tuple = ()
+    _output_ref: weakref.ref | None = None
+    _released = False
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -143,30 +142,32 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run ``forward`` and, if any input requires grad, record this node in the graph."""
         ctx = cls()
+        mode = _grad_mode
+        recording = mode.enabled
         record = False
-        if _grad_mode.enabled:
+        if recording:
             for t in inputs:
                 if isinstance(t, Tensor) and t._requires_grad:
                     record = True
                     break
-        previous, _grad_mode.enabled = _grad_mode.enabled, False
+            mode.enabled = False  # forward itself is never recorded
         try:
             result = cls.forward(ctx, *inputs, **params)
         except (ValueError, TypeError, IndexError) as error:
             raise _operation_error(cls, inputs, error) from error
         finally:
-            _grad_mode.enabled = previous
+            mode.enabled = recording
         out = _wrap(result.data if isinstance(result, Tensor) else result)
-        if record and out.dtype.kind == "f":
+        if record and out.data.dtype.kind == "f":
             out._requires_grad = True
             out._ctx = ctx
             ctx.inputs = inputs
-            ctx.needs_input_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+            ctx.needs_input_grad = tuple(isinstance(t, Tensor) and t._requires_grad for t in inputs)
             ctx._output_ref = weakref.ref(out)
-            if any(t is result for t in ctx._saved):  # forward saved its own output
+            if ctx._saved and any(t is result for t in ctx._saved):  # forward saved its own output
                 ctx._saved = tuple(_SAVED_OUTPUT if t is result else t for t in ctx._saved)
-        else:
-            ctx._saved = ()
+        elif ctx._saved:
+            ctx._saved = ()  # not recorded: nothing will run backward
         return out
 
     def _release(self) -> None:

@@ -58,7 +58,7 @@ def train_xor(hidden: int = 4, steps: int = 2000, lr: float = 0.5, seed: int = 0
 def gradcheck_table(seed: int = 0) -> bool:
     """Check every op of the op table with gradcheck (full and fast mode, float64); print a table."""
     rng = np.random.default_rng(seed)
-    header = f"{'op':<12} {'kind':<9} {'input shapes':<26} {'max abs err':>11} {'max rel err':>11}  full  fast"
+    header = f"{'op':<20} {'kind':<10} {'input shapes':<18} {'max abs err':>11} {'max rel err':>11}  full  fast"
     header += f"  {'ms':>6}"
     print(f"\nGradient check of every op: backward() vs central differences (float64, eps=1e-6)\n{header}")
     print("-" * len(header))
@@ -75,7 +75,7 @@ def gradcheck_table(seed: int = 0) -> bool:
         elapsed = (time.perf_counter() - start) * 1000
         shapes = " ".join("x".join(map(str, t.shape)) or "()" for t in inputs)
         print(
-            f"{spec.name:<12} {spec.kind:<9} {shapes:<26} {full.max_abs_error:11.1e} {full.max_rel_error:11.1e}  "
+            f"{spec.name:<20} {spec.kind:<10} {shapes:<18} {full.max_abs_error:11.1e} {full.max_rel_error:11.1e}  "
             f"{_mark(full.passed)}  {_mark(fast.passed)}  {elapsed:6.1f}"
         )
         all_passed &= full.passed and fast.passed

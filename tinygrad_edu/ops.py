@@ -273,6 +273,20 @@ class Sigmoid(Function):
         return grad * y * (1 - y)
 
 
+class Softplus(Function):
+    """softplus: y = log(1 + e**x); dy/dx = sigmoid(x). A smooth ReLU, computed as logaddexp(0, x): no overflow."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _xp(x).logaddexp(0, x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.sigmoid()
+
+
 class ReLU(Function):
     """relu: y = max(x, 0); dy/dx = 1 for x > 0, else 0 (subgradient 0 at x = 0, as PyTorch)."""
 

@@ -300,6 +300,10 @@ class Tensor:
     def relu(self) -> Tensor:
         return ops.ReLU.apply(self)
 
+    def softplus(self) -> Tensor:
+        """log(1 + e**x), a smooth ReLU, computed without overflow."""
+        return ops.Softplus.apply(_floating(self))
+
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return ops.LeakyReLU.apply(self, slope=float(negative_slope))  # a Python float never promotes
 

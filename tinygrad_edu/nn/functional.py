@@ -201,11 +201,16 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Binary cross-entropy of sigmoid(z) computed from the logits z without overflow.
 
-    -(t log s(z) + (1 - t) log(1 - s(z))) = max(z, 0) - z t + log(1 + e**-|z|); its gradient is s(z) - t.
+    -(t log s(z) + (1 - t) log(1 - s(z))) = softplus(z) - z t, since log s(z) = z - softplus(z) and
+    log(1 - s(z)) = -softplus(z); its gradient is s(z) - t.
     """
     target = _as_target(target, input)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    return _reduce(input.relu() - input * target + (1 + (-input.abs()).exp()).log(), reduction)
+    return _reduce(input.softplus() - input * target, reduction)
+
+
+def softplus(x: Tensor) -> Tensor:
+    return x.softplus()
 
 
 class CrossEntropy(Function):

@@ -1,0 +1,350 @@
+"""The training loop: epochs of mini-batches, each a forward pass, a loss, backpropagation and a step.
+
+``fit`` is the loop every tutorial writes by hand, with the bookkeeping done once: running loss
+and accuracy, a progress bar, classic batch log lines, validation after each epoch, callbacks such
+as ``EarlyStopping``, and a ``History`` of every epoch that ``plot_history`` draws.
+
+Metrics are summed as arrays on the device and read once per epoch (and when a log line or the
+progress bar asks), so training on a GPU does not stop to wait for the device after every batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .autograd import no_grad
+from .backend import as_numpy
+from .files import atomic_path, write_bytes_atomically
+from .nn.module import Module
+from .tensor import Tensor
+
+Batch = Sequence[Tensor]
+
+
+# ----------------------------------------------------------------------------- metrics
+def accuracy(output: Tensor, target: Tensor) -> Any:
+    """Number of correct predictions in a batch (a device scalar; divide by the batch size for a rate).
+
+    Class scores (N, C) are compared by argmax with integer targets; a single score per sample
+    (N,) or (N, 1) counts as class 1 when it is above 0.5 (a probability).
+    """
+    scores, labels = output.data, target.data
+    if scores.ndim >= 2 and scores.shape[-1] > 1:
+        predicted = scores.argmax(axis=-1)
+    else:
+        predicted = scores.reshape(labels.shape) > 0.5
+    return (predicted == labels.reshape(predicted.shape)).sum()
+
+
+METRICS: dict[str, Callable[[Tensor, Tensor], Any]] = {"accuracy": accuracy}
+
+
+def _resolve_metrics(metrics: Iterable[str | Callable] | None) -> dict[str, Callable]:
+    resolved = {}
+    for metric in metrics or ():
+        if isinstance(metric, str):
+            if metric not in METRICS:
+                raise ValueError(f"unknown metric {metric!r}; known metrics: {sorted(METRICS)}, or pass a function")
+            resolved[metric] = METRICS[metric]
+        else:
+            resolved[getattr(metric, "__name__", "metric")] = metric
+    return resolved
+
+
+class _Totals:
+    """Sums of the loss and metric counts over the batches of one pass, kept on the device."""
+
+    def __init__(self, metrics: dict[str, Callable]) -> None:
+        self.metrics = metrics
+        self.loss_sum: Any = 0.0
+        self.counts: dict[str, Any] = dict.fromkeys(metrics, 0)
+        self.samples = 0
+
+    def add(self, loss: Tensor, output: Tensor, target: Tensor) -> None:
+        batch = len(target) if target.ndim else 1
+        self.loss_sum = self.loss_sum + loss.data * batch  # an array sum: no host synchronisation
+        for name, metric in self.metrics.items():
+            self.counts[name] = self.counts[name] + metric(output, target)
+        self.samples += batch
+
+    def mean_loss(self) -> float:
+        return float(as_numpy(self.loss_sum)) / max(self.samples, 1)
+
+    def results(self, prefix: str = "") -> dict[str, float]:
+        logs = {f"{prefix}loss": self.mean_loss()}
+        for name, count in self.counts.items():
+            logs[f"{prefix}{name}"] = float(as_numpy(count)) / max(self.samples, 1)
+        return logs
+
+
+# ----------------------------------------------------------------------------- history
+@dataclass
+class History:
+    """Per-epoch results of ``fit``: ``history.history["val_loss"][-1]``, as Keras."""
+
+    epochs: list[int] = field(default_factory=list)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epoch_times: list[float] = field(default_factory=list)
+    stopped_epoch: int | None = None  # set when a callback stopped training early
+    best_epoch: int | None = None  # set by EarlyStopping(restore_best_weights=True)
+
+    def record(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
+        self.epochs.append(epoch)
+        self.epoch_times.append(seconds)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def save_json(self, path: str | os.PathLike) -> None:
+        """Write the history as JSON, atomically (temp file + rename)."""
+        write_bytes_atomically(path, json.dumps(self.to_dict(), indent=2).encode())
+
+
+# ----------------------------------------------------------------------------- callbacks
+class Callback:
+    """Hooks into ``fit``; set ``self.stop_training = True`` in ``on_epoch_end`` to stop early."""
+
+    stop_training = False
+
+    def on_train_begin(self, model: Module) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> None: ...
+
+    def on_train_end(self, model: Module, history: History) -> None: ...
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    ``mode`` "min" suits losses, "max" accuracies ("auto" picks by the name). With
+    ``restore_best_weights=True`` the model gets back the weights of its best epoch at the end.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        if mode not in ("min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'min', 'max' or 'auto', got {mode!r}")
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, abs(min_delta), mode
+        self.restore_best_weights = restore_best_weights
+
+    def on_train_begin(self, model: Module) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+        self.waited = 0
+        self.stop_training = False
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> None:
+        if self.monitor not in logs:
+            raise KeyError(
+                f"EarlyStopping: metric {self.monitor!r} is not in this epoch's results {sorted(logs)}; "
+                "monitor a val_ metric only when fit() gets a val_loader"
+            )
+        value = logs[self.monitor]
+        if self._improved(value):
+            self.best, self.best_epoch, self.waited = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_state = {k: np.array(as_numpy(v.data), copy=True) for k, v in model.state_dict().items()}
+            return
+        self.waited += 1
+        if self.waited > self.patience:
+            self.stop_training = True
+
+    def on_train_end(self, model: Module, history: History) -> None:
+        if self.stop_training:
+            history.stopped_epoch = history.epochs[-1]
+        if self.restore_best_weights and self.best_state is not None:
+            model.load_state_dict(self.best_state)
+            history.best_epoch = self.best_epoch
+
+
+# ----------------------------------------------------------------------------- progress
+class _Progress:
+    """A tqdm bar per epoch when tqdm is installed and stderr is a terminal; otherwise nothing."""
+
+    def __init__(self, enabled: bool, total: int, epoch: int, epochs: int) -> None:
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:  # tqdm is optional (pip install "tinygrad_edu[train]")
+                return
+            self.bar = tqdm(total=total, desc=f"Epoch {epoch}/{epochs}", unit="batch", leave=False, file=sys.stderr)
+
+    def update(self, totals: _Totals, refresh: bool) -> None:
+        if self.bar is None:
+            return
+        self.bar.update(1)
+        if refresh:  # reading the running loss synchronises with the device: only now and then
+            self.bar.set_postfix(loss=f"{totals.mean_loss():.4f}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _progress_wanted(progress: bool | str) -> bool:
+    return sys.stderr.isatty() if progress == "auto" else bool(progress)
+
+
+# ----------------------------------------------------------------------------- the loop
+def train_epoch(
+    model: Module,
+    loader: Iterable[Batch],
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: Any,
+    metrics: dict[str, Callable],
+    epoch: int = 1,
+    epochs: int = 1,
+    log_interval: int | None = None,
+    progress: bool | str = "auto",
+) -> dict[str, float]:
+    """One pass over ``loader``: forward, loss, backward, step for every mini-batch."""
+    model.train()
+    totals = _Totals(metrics)
+    batches = len(loader) if hasattr(loader, "__len__") else 0
+    samples_total = len(getattr(loader, "dataset", ())) if hasattr(loader, "dataset") else 0
+    bar = _Progress(_progress_wanted(progress), batches, epoch, epochs)
+    try:
+        for index, (x, y) in enumerate(loader, start=1):
+            optimizer.zero_grad()
+            output = model(x)  # forward pass
+            loss = loss_fn(output, y)
+            loss.backward()  # backpropagation
+            optimizer.step()  # gradient descent step
+            totals.add(loss.detach(), output.detach(), y)
+            bar.update(totals, refresh=index % 20 == 0 or index == batches)
+            if log_interval and index % log_interval == 0:
+                seen = totals.samples
+                share = f" ({100.0 * seen / samples_total:.0f}%)" if samples_total else ""
+                print(f"Train Epoch: {epoch} [{seen}/{samples_total or '?'}{share}]\tLoss: {loss.item():.6f}")
+    finally:
+        bar.close()
+    return totals.results()
+
+
+def evaluate(
+    model: Module,
+    loader: Iterable[Batch],
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    metrics: Iterable[str | Callable] | dict[str, Callable] | None = ("accuracy",),
+) -> dict[str, float]:
+    """Mean loss and metrics over ``loader`` in eval mode, without recording a graph."""
+    metrics = metrics if isinstance(metrics, dict) else _resolve_metrics(metrics)
+    was_training = model.training
+    model.eval()
+    totals = _Totals(metrics)
+    try:
+        with no_grad():
+            for x, y in loader:
+                output = model(x)
+                totals.add(loss_fn(output, y), output, y)
+    finally:
+        model.train(was_training)
+    return totals.results()
+
+
+def fit(
+    model: Module,
+    train_loader: Iterable[Batch],
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    optimizer: Any,
+    epochs: int,
+    val_loader: Iterable[Batch] | None = None,
+    callbacks: Sequence[Callback] = (),
+    metrics: Iterable[str | Callable] | None = ("accuracy",),
+    log_interval: int | None = None,
+    verbose: bool = True,
+    progress: bool | str = "auto",
+) -> History:
+    """Train ``model`` for ``epochs`` epochs and return the History of losses and metrics.
+
+    After each epoch the model is evaluated on ``val_loader`` (if given); its results are logged
+    with a ``val_`` prefix. ``log_interval`` prints a line every that many batches, as the classic
+    PyTorch examples do. ``progress`` shows a tqdm bar ("auto": only on a terminal).
+    """
+    if epochs < 1:
+        raise ValueError(f"fit: epochs must be at least 1, got {epochs}")
+    metric_functions = _resolve_metrics(metrics)
+    history = History()
+    for callback in callbacks:
+        callback.on_train_begin(model)
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        logs = train_epoch(
+            model, train_loader, loss_fn, optimizer, metric_functions, epoch, epochs, log_interval, progress
+        )
+        if val_loader is not None:
+            val_logs = evaluate(model, val_loader, loss_fn, metric_functions)
+            logs.update({f"val_{key}": value for key, value in val_logs.items()})
+        seconds = time.perf_counter() - start
+        history.record(epoch, logs, seconds)
+        if verbose:
+            results = " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
+            print(f"Epoch {epoch}/{epochs} - {seconds:.1f}s - {results}")
+        for callback in callbacks:
+            callback.on_epoch_end(epoch, logs, model)
+        if any(callback.stop_training for callback in callbacks):
+            if verbose:
+                print(f"Stopping early after epoch {epoch}")
+            break
+    for callback in callbacks:
+        callback.on_train_end(model, history)
+    return history
+
+
+# ----------------------------------------------------------------------------- plots
+def plot_history(history: History, path: str | os.PathLike, title: str | None = None) -> None:
+    """Save the loss and accuracy curves (train vs validation, per epoch) as a PNG (needs matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # draw to files: no display needed
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError('plot_history needs matplotlib: pip install "tinygrad_edu[train]"') from error
+    panels = [name for name in ("loss", "accuracy") if name in history.history]
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    for axis, name in zip(axes[0], panels, strict=True):
+        for key, label in ((name, "train"), (f"val_{name}", "validation")):
+            if key in history.history:
+                axis.plot(history.epochs, history.history[key], marker="o", markersize=3, label=label)
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(name)
+        axis.set_title(name)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    try:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, format="png", dpi=100)
+    finally:
+        plt.close(figure)
