@@ -266,7 +266,7 @@ class _LeafGradients:
         self._owners = {id(backend.owner(array)) for array in shared}
 
     def accumulate(self, leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-        if not create_graph:
+        if not create_graph and grad._ctx is not None:
             grad = grad.detach()
         if leaf.grad is not None:
             leaf.grad = leaf.grad + grad if create_graph else _wrap(leaf.grad.data + grad.data)

@@ -377,6 +377,10 @@ class Tensor:
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """Same values in a new shape; one dimension may be -1 (inferred)."""
         shape = _shape_argument(shape)
+        if -1 in shape and shape.count(-1) == 1:  # infer it here, so a reshape to the same shape costs nothing
+            known = math.prod(n for n in shape if n != -1)
+            if known and self.size % known == 0:
+                shape = tuple(self.size // known if n == -1 else n for n in shape)
         if shape == self.shape:
             return self
         return ops.Reshape.apply(self, shape=shape)
