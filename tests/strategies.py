@@ -9,8 +9,14 @@ values that a central difference can trust:
 - float64, inside ``spec.domain_of(position)``, never NaN, inf or subnormal;
 - at least ``KINK_MARGIN`` away from the op's kinks (relu at 0, clip at its bounds), so that
   ``x +- eps`` stays on one side of the kink;
-- for ``distinct`` specs (max, min, maximum, minimum) every pair of elements at least
-  ``TIE_GAP`` apart, so the op never meets a tie, where it has no derivative.
+- for ``distinct`` specs (max, min, maximum, minimum, l1_loss) every pair of elements at least
+  ``TIE_GAP`` apart, so the op never meets a tie, where it has no derivative;
+- for batch norm, every feature's values spread out (standard deviation at least
+  ``MIN_FEATURE_STD``), so that dividing by sqrt(var + eps) does not blow small steps up.
+
+Layers and losses take some arguments that are not differentiated: a loss's ``reduction``, and
+the integer class ``target`` of cross_entropy and nll_loss (a NumPy int64 array or a Tensor,
+as users pass either); these travel in ``OpCase.params``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tinygrad_edu import Tensor
 from tinygrad_edu.opspecs import OpSpec
 
 Shape = tuple[int, ...]
@@ -32,6 +39,9 @@ Shape = tuple[int, ...]
 KINK_MARGIN = 1e-3  # smallest distance between a value and a kink of its op
 TIE_GAP = 1e-3  # smallest distance between two values of a ``distinct`` op
 GRID_STEP = 1e-2  # distinct values are drawn one per grid cell of this width
+
+MIN_FEATURE_STD = 0.1  # smallest standard deviation of one feature of a batch-norm input
+REDUCTIONS = ("mean", "sum", "none")  # how a loss reduces its per-element losses
 
 MAX_DIMS = 3  # tensors are 0-d to 3-d ...
 MAX_SIDE = 4  # ... with every dimension between 1 and 4
@@ -42,7 +52,7 @@ class OpCase:
     """One valid call of an op: ``spec.fn(*([condition] if given), *arrays, **params)``."""
 
     arrays: tuple[np.ndarray, ...]  # the float64 inputs to differentiate
-    params: dict[str, Any] = field(default_factory=dict)  # axis, keepdims, shape, index, ...
+    params: dict[str, Any] = field(default_factory=dict)  # axis, keepdims, shape, index, target, ...
     condition: np.ndarray | None = None  # the bool condition of ``where`` (never differentiated)
 
 
@@ -313,6 +323,56 @@ def _where(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCas
     return OpCase(draw(input_arrays(spec, input_shapes)), condition=condition)
 
 
+@st.composite
+def _linear(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    """x (in,), (N, in) or (B, N, in), weight (out, in) and bias (out,)."""
+    in_features, out_features = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    batch = draw(shapes(max_dims=max_dims - 1, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [(*batch, in_features), (out_features, in_features), (out_features,)])))
+
+
+@st.composite
+def _batchnorm(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    """x (N, C) or (N, C, L) with at least two values per feature (N * L >= 2), weight and bias (C,).
+
+    Each feature's values must spread out: with a variance near 0, y = (x - mean) / sqrt(var + eps)
+    turns a step of 1e-6 into a large jump, and central differences stop being accurate.
+    """
+    length = draw(st.integers(1, max_side)) if max_dims >= 3 and draw(st.booleans()) else None
+    count = draw(st.integers(2 if length in (None, 1) else 1, max_side))
+    features = draw(st.integers(1, max_side))
+    x_shape = (count, features) if length is None else (count, features, length)
+    x, weight, bias = draw(input_arrays(spec, [x_shape, (features,), (features,)]))
+    per_feature = np.moveaxis(x, 1, 0).reshape(features, -1)
+    assume(np.all(per_feature.std(axis=1) >= MIN_FEATURE_STD))
+    return OpCase((x, weight, bias))
+
+
+@st.composite
+def class_targets(draw: st.DrawFn, batch: Shape, classes: int) -> np.ndarray | Tensor:
+    """Integer class indices in [0, classes), one per sample: a NumPy int64 array or an int64 Tensor."""
+    target = draw(hnp.arrays(np.int64, batch, elements=st.integers(0, classes - 1)))
+    return Tensor(target) if draw(st.booleans()) else target
+
+
+@st.composite
+def _class_loss(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    """Logits (N, C) with a target (N,), or one sample's logits (C,) with a 0-d target; C >= 2."""
+    classes = draw(st.integers(2, max(2, max_side)))
+    batch = draw(shapes(max_dims=1, max_side=max_side))
+    params = {"target": draw(class_targets(batch, classes)), "reduction": draw(st.sampled_from(REDUCTIONS))}
+    return OpCase(draw(input_arrays(spec, [(*batch, classes)])), params)
+
+
+@st.composite
+def _pair_loss(draw: st.DrawFn, spec: OpSpec, max_dims: int, max_side: int) -> OpCase:
+    """Input and target of one shape, both differentiated (each from its own domain: BCE's input is a
+    probability), and a reduction. For l1_loss (``distinct``) input and target never tie, where
+    |input - target| has its kink."""
+    shape = draw(shapes(max_dims=max_dims, max_side=max_side))
+    return OpCase(draw(input_arrays(spec, [shape, shape])), {"reduction": draw(st.sampled_from(REDUCTIONS))})
+
+
 CASES_BY_KIND: dict[str, Callable[[OpSpec, int, int], st.SearchStrategy[OpCase]]] = {
     "unary": _unary,
     "binary": _binary,
@@ -325,6 +385,10 @@ CASES_BY_KIND: dict[str, Callable[[OpSpec, int, int], st.SearchStrategy[OpCase]]
     "getitem": _getitem,
     "join": _join,
     "where": _where,
+    "linear": _linear,
+    "batchnorm": _batchnorm,
+    "class_loss": _class_loss,
+    "pair_loss": _pair_loss,
 }
 
 

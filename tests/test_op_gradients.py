@@ -12,6 +12,10 @@ The test computes the same number without any calculus, by central differences:
 which is accurate to O(eps**2) in float64. Hypothesis draws the shapes, axes, indices and
 values (``tests/strategies.py``), and a random g, so every op is checked on broadcasting,
 0-d tensors, size-1 dimensions, negative axes and repeated indices, not on one hand-picked example.
+
+Layers and losses are rows too (linear, batch_norm, cross_entropy, ...): every differentiable
+argument (a loss's target included, where it has a derivative) is checked the same way, and the
+integer class targets, passed as parameters, must come out of backward untouched and gradient-free.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from hypothesis import strategies as st
 from strategies import CASES_BY_KIND, OpCase, op_cases, resolve_expand_target
 
 import tinygrad_edu as tg
+from tinygrad_edu import creation
 from tinygrad_edu.opspecs import OP_SPECS, SPECS_BY_NAME, OpSpec
 
 EPS = 1e-6  # central-difference step, in float64
@@ -94,6 +99,50 @@ def _logsumexp(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
 
 
+def _linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    return x @ weight.T + bias
+
+
+def _batch_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    """Training mode: each feature (axis 1) normalised with its batch mean and biased variance."""
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    per_feature = (1, -1) + (1,) * (x.ndim - 2)
+    normalised = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    return normalised * weight.reshape(per_feature) + bias.reshape(per_feature)
+
+
+def _dropout_after_seed_7(x: np.ndarray, p: float = 0.3) -> np.ndarray:
+    """The mask is drawn again from the seed: after ``tg.manual_seed(7)`` the library generator's
+    uniform numbers decide, each element is kept where its number is >= p and scaled by 1 / (1 - p).
+
+    This is more independent than reading the mask off the op's own output on a ones input: that
+    would only show the op multiplies by *some* fixed mask, while this also proves which elements
+    are dropped (keep probability 1 - p, not p), the scale, and that the seed controls the draw.
+    """
+    tg.manual_seed(7)
+    keep = creation.generator().random(x.shape) >= p
+    return np.where(keep, x / (1 - p), 0.0)
+
+
+def _reduce_loss(losses: np.ndarray, reduction: str) -> np.ndarray:
+    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](losses)
+
+
+def _picked(x: np.ndarray, target: Any) -> np.ndarray:
+    """x[..., target]: each sample's entry for its class (target may be a Tensor: np.asarray reads it)."""
+    return np.take_along_axis(x, np.asarray(target)[..., None], axis=-1)[..., 0]
+
+
+def _binary_cross_entropy(p: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+    log_p, log_not_p = np.maximum(np.log(p), -100.0), np.maximum(np.log(1 - p), -100.0)  # clamped as PyTorch
+    return _reduce_loss(-(t * log_p + (1 - t) * log_not_p), reduction)
+
+
+def _bce_with_logits(z: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+    """-(t log s(z) + (1 - t) log(1 - s(z))) = softplus(z) - t z, with softplus(z) = log(1 + e**z)."""
+    return _reduce_loss(np.logaddexp(0.0, z) - t * z, reduction)
+
+
 # What each op computes, written with NumPy; called as reference(*arrays, **params).
 NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
     "add": np.add,
@@ -119,6 +168,7 @@ NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
     "tanh": np.tanh,
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
     "relu": lambda x: np.maximum(x, 0.0),
+    "softplus": lambda x: np.logaddexp(0.0, x),  # log(1 + e**x)
     "leaky_relu": lambda x: np.where(x > 0, x, 0.1 * x),
     "clip": lambda x: np.clip(x, -1.0, 1.5),
     "sum": _reduction(np.sum),
@@ -138,6 +188,17 @@ NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
     "cat": lambda *xs, axis: np.concatenate(xs, axis=axis),
     "stack": lambda *xs, axis: np.stack(xs, axis=axis),
     "where": np.where,
+    "linear": _linear,
+    "batch_norm": _batch_norm,
+    "dropout_fixed_mask": _dropout_after_seed_7,
+    "cross_entropy": lambda x, target, reduction: _reduce_loss(
+        _logsumexp(x, -1, False) - _picked(x, target), reduction
+    ),
+    "nll_loss": lambda x, target, reduction: _reduce_loss(-_picked(x, target), reduction),
+    "mse_loss": lambda x, t, reduction: _reduce_loss((x - t) ** 2, reduction),
+    "l1_loss": lambda x, t, reduction: _reduce_loss(np.abs(x - t), reduction),
+    "binary_cross_entropy": _binary_cross_entropy,
+    "bce_with_logits": _bce_with_logits,
 }
 
 
@@ -191,6 +252,7 @@ def check_gradient(spec: OpSpec, case: OpCase, seed: int) -> None:
     """backward(g) gives each input the vector-Jacobian product g^T J, of the input's shape and
     dtype, in memory of its own, without changing the inputs (or g) along the way."""
     originals = [a.copy() for a in case.arrays]
+    constants = {name: np.array(v) for name, v in case.params.items() if isinstance(v, np.ndarray | tg.Tensor)}
     tensors = as_tensors(case)
     inputs = differentiable(case, tensors)
 
@@ -203,6 +265,10 @@ def check_gradient(spec: OpSpec, case: OpCase, seed: int) -> None:
     for x, original in zip(inputs, originals, strict=True):
         np.testing.assert_array_equal(x.data, original, err_msg=f"{spec.name} changed an input")
     np.testing.assert_array_equal(upstream.data, g, err_msg=f"{spec.name} changed the upstream gradient")
+    for name, original in constants.items():  # class targets, index arrays: data, not variables
+        np.testing.assert_array_equal(np.asarray(case.params[name]), original, err_msg=f"{spec.name} changed {name}")
+        if isinstance(case.params[name], tg.Tensor):
+            assert case.params[name].grad is None, f"{spec.name}: the constant {name} received a gradient"
 
     grads = []
     for position, x in enumerate(inputs):
@@ -287,6 +353,41 @@ NAMED_CASES = [
         OpCase((_values(1, 4), _values(3, 1, seed=1)), condition=np.array([[True], [False], [True]])),
         id="where-broadcast",
     ),
+    pytest.param(
+        "linear", OpCase((_values(2, 3, 4), _values(5, 4, seed=1), _values(5, seed=2))), id="linear-batch-of-batches"
+    ),
+    pytest.param("linear", OpCase((_values(4), _values(2, 4, seed=1), _values(2, seed=2))), id="linear-one-sample"),
+    pytest.param("batch_norm", OpCase((_values(2, 3), _values(3, seed=1), _values(3, seed=2))), id="batch_norm-n-2"),
+    pytest.param(
+        "batch_norm", OpCase((_values(2, 3, 4), _values(3, seed=1), _values(3, seed=2))), id="batch_norm-n-c-l"
+    ),
+    pytest.param(
+        "cross_entropy",
+        OpCase((_values(5),), {"target": np.array(3), "reduction": "mean"}),
+        id="cross_entropy-one-sample-0d-target",
+    ),
+    pytest.param(
+        "cross_entropy",
+        OpCase((_values(4, 3),), {"target": tg.Tensor([2, 2, 0, 2]), "reduction": "none"}),
+        id="cross_entropy-tensor-target-repeated-class",
+    ),
+    pytest.param(
+        "nll_loss", OpCase((_values(3, 4),), {"target": np.array([3, 0, 3]), "reduction": "sum"}), id="nll_loss-sum"
+    ),
+    pytest.param(
+        "binary_cross_entropy",
+        OpCase(
+            (_values(2, 3, low=0.05, high=0.95), np.array([[0.0, 1.0, 1.0], [0.0, 0.5, 1.0]])), {"reduction": "mean"}
+        ),
+        id="binary_cross_entropy-hard-labels",
+    ),
+    # the gradient is sigmoid(0) - t at a logit of exactly 0 (a zero-initialised layer gives it),
+    # where a stable formula built from max(z, 0) and |z| has kinks that must cancel
+    pytest.param(
+        "bce_with_logits",
+        OpCase((np.array([0.0, 0.0, 2.5, -1.0]), np.array([0.0, 1.0, 0.5, 0.3])), {"reduction": "sum"}),
+        id="bce_with_logits-zero-logits",
+    ),
 ]
 
 
@@ -309,12 +410,29 @@ def test_second_derivatives(spec: OpSpec, data: st.DataObject) -> None:
     assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **case.params), as_tensors(case))
 
 
+FIXED_SHAPES = {
+    "unary": [(2, 3)],
+    "binary": [(2, 3), (3,)],
+    "matmul": [(2, 3), (3, 2)],
+    "axis": [(2, 3)],
+    "linear": [(2, 3), (4, 3), (4,)],
+    "batchnorm": [(3, 2, 2), (2,), (2,)],
+    "class_loss": [(3, 4)],
+    "pair_loss": [(2, 3), (2, 3)],
+}
+FIXED_PARAMS: dict[str, dict[str, Any]] = {
+    "axis": {"axis": -1},
+    "class_loss": {"target": np.array([0, 3, 3]), "reduction": "mean"},
+    "pair_loss": {"reduction": "sum"},
+}
+
+
 def _fixed_inputs(spec: OpSpec) -> tuple[list, dict[str, Any]]:
     """Small hand-picked inputs inside the spec's domain: (2, 3) tensors, broadcast for binary
-    ops, a (2, 3) @ (3, 2) product for matmul, the last axis for softmax."""
+    ops, a (2, 3) @ (3, 2) product for matmul, the last axis for softmax, an (N, C, L) batch norm,
+    a loss with a repeated class."""
     rng = np.random.default_rng(7)
-    shapes = {"unary": [(2, 3)], "binary": [(2, 3), (3,)], "matmul": [(2, 3), (3, 2)], "axis": [(2, 3)]}[spec.kind]
-    params = {"axis": -1} if spec.kind == "axis" else {}
+    shapes, params = FIXED_SHAPES[spec.kind], FIXED_PARAMS.get(spec.kind, {})
     inputs = [
         tg.Tensor(rng.uniform(*spec.domain_of(i), size=shape), dtype=np.float64, requires_grad=True)
         for i, shape in enumerate(shapes)
@@ -322,10 +440,16 @@ def _fixed_inputs(spec: OpSpec) -> tuple[list, dict[str, Any]]:
     return inputs, params
 
 
-@pytest.mark.parametrize("name", ["tanh", "sigmoid", "exp", "log", "mul", "div", "matmul", "softmax"])
+SECOND_DERIVATIVE_OPS = (
+    "tanh sigmoid exp log mul div matmul softmax "
+    "linear batch_norm dropout_fixed_mask cross_entropy nll_loss mse_loss binary_cross_entropy bce_with_logits"
+).split()
+
+
+@pytest.mark.parametrize("name", SECOND_DERIVATIVE_OPS)
 def test_second_derivatives_of_named_ops(name: str) -> None:
-    """The ops the acceptance criteria name, with fixed inputs (no Hypothesis): gradgradcheck
-    in float64 passes."""
+    """The ops the acceptance criteria name and the smooth layers and losses, with fixed inputs
+    (no Hypothesis): gradgradcheck in float64 passes."""
     spec = SPECS_BY_NAME[name]
     inputs, params = _fixed_inputs(spec)
     assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **params), inputs)

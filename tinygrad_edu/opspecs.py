@@ -17,6 +17,10 @@ Kinds (what a test must generate for an op):
 - ``getitem``:   one tensor with at least one dimension plus an ``index``.
 - ``join``:      several tensors of one shape plus an ``axis`` (``cat`` and ``stack``).
 - ``where``:     a bool ``condition`` plus two tensors, all broadcastable.
+- ``linear``:    x (..., in), weight (out, in) and bias (out,).
+- ``class_loss``: logits (N, C) or (C,) plus integer class indices ``target`` (N,) or () and a ``reduction``.
+- ``pair_loss``: input and target of one shape (both differentiable) plus a ``reduction``.
+- ``batchnorm``: x (N, C) or (N, C, L) with N*L >= 2, weight (C,) and bias (C,).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import creation
 from . import tensor as _t
+from .nn import functional as F
 from .tensor import Tensor
 
 Domain = tuple[float, float]
@@ -81,6 +87,7 @@ OP_SPECS: tuple[OpSpec, ...] = (
     OpSpec("tanh", Tensor.tanh, "unary"),
     OpSpec("sigmoid", Tensor.sigmoid, "unary", domain=(-6.0, 6.0)),
     OpSpec("relu", Tensor.relu, "unary", kinks=(0.0,), smooth=False),
+    OpSpec("softplus", Tensor.softplus, "unary"),
     OpSpec("leaky_relu", lambda x: x.leaky_relu(0.1), "unary", kinks=(0.0,), smooth=False),
     OpSpec("clip", lambda x: x.clip(-1.0, 1.5), "unary", kinks=(-1.0, 1.5), smooth=False),
     # reductions
@@ -103,9 +110,26 @@ OP_SPECS: tuple[OpSpec, ...] = (
     OpSpec("cat", lambda *ts, axis=0: _t.cat(ts, axis), "join", 3),
     OpSpec("stack", lambda *ts, axis=0: _t.stack(ts, axis), "join", 3),
     OpSpec("where", lambda condition, a, b: _t.where(condition, a, b), "where", 2),
+    # layers and losses (nn.functional)
+    OpSpec("linear", F.linear, "linear", 3),
+    OpSpec("batch_norm", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), "batchnorm", 3),
+    OpSpec("dropout_fixed_mask", lambda x: _fixed_mask_dropout(x), "unary", smooth=True),
+    OpSpec("cross_entropy", F.cross_entropy, "class_loss"),
+    OpSpec("nll_loss", F.nll_loss, "class_loss"),
+    OpSpec("mse_loss", F.mse_loss, "pair_loss", 2),
+    OpSpec("l1_loss", F.l1_loss, "pair_loss", 2, distinct=True, smooth=False),
+    OpSpec("binary_cross_entropy", F.binary_cross_entropy, "pair_loss", 2, domain=((0.05, 0.95), (0.0, 1.0))),
+    OpSpec("bce_with_logits", F.binary_cross_entropy_with_logits, "pair_loss", 2, domain=((-4.0, 4.0), (0.0, 1.0))),
 )
 
 SPECS_BY_NAME = {spec.name: spec for spec in OP_SPECS}
+
+
+def _fixed_mask_dropout(x: Tensor) -> Tensor:
+    """Dropout with p=0.3 and the same mask on every call (the seed is reset), so it can be differentiated
+    numerically: the gradient must be the upstream gradient times the mask."""
+    creation.manual_seed(7)
+    return F.dropout(x, 0.3, training=True)
 
 
 # ----------------------------------------------------------------------------- example arguments
@@ -122,6 +146,10 @@ _EXAMPLE_SHAPES: dict[str, tuple[tuple[int, ...], ...]] = {
     "getitem": ((4, 3),),
     "join": ((2, 3), (2, 3), (2, 3)),
     "where": ((3, 4), (4,)),
+    "linear": ((3, 4), (2, 4), (2,)),
+    "batchnorm": ((4, 3), (3,), (3,)),
+    "class_loss": ((4, 5),),
+    "pair_loss": ((3, 4), (3, 4)),
 }
 _EXAMPLE_PARAMS: dict[str, dict] = {
     "reduce": {"axis": -1, "keepdims": False},
@@ -170,4 +198,6 @@ def example_arguments(
     params = dict(_EXAMPLE_PARAMS.get(spec.kind, {}))
     if spec.kind == "expand":
         params["shape"] = (2, shapes[0][0], 5)
+    if spec.kind == "class_loss":
+        params["target"] = Tensor(rng.integers(0, shapes[0][-1], size=shapes[0][:-1]))
     return inputs, params

@@ -246,7 +246,12 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     """
     target = _as_target(target, input)
     if target.dtype.kind == "f":  # class probabilities, e.g. soft labels
-        _check_same_shape("cross_entropy", input, target)
+        if target.shape != input.shape:
+            raise TypeError(
+                f"cross_entropy: a {target.dtype} target of shape {tuple(target.shape)} for input "
+                f"{tuple(input.shape)}: class indices must be integers (int64, e.g. y.long()); "
+                "a float target is read as class probabilities with the input's shape"
+            )
         return _reduce(-(target * input.log_softmax(-1)).sum(axis=-1), reduction)
     _check_class_targets("cross_entropy", input, target)
     return _reduce(CrossEntropy.apply(input, target), reduction)

@@ -48,12 +48,23 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+        kind = Parameter if isinstance(value, Parameter) else Module if isinstance(value, Module) else None
+        tables = {Parameter: self._parameters, Module: self._modules}
+        for table_kind, table in tables.items():
+            if name in table and kind is not table_kind and value is not None:
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} to {name!r}, which holds a {table_kind.__name__}: "
+                    f"assign an nn.{table_kind.__name__} or None (wrap a tensor in nn.Parameter to train it)"
+                )
+        if kind is not None:
+            for other in (self._parameters, self._buffers, self._modules):
+                if other is not tables[kind]:
+                    other.pop(name, None)
+            tables[kind][name] = value  # an existing name keeps its place in the order
+        elif name in self._parameters or name in self._modules:
+            (self._parameters if name in self._parameters else self._modules)[name] = None
+        elif name in self._buffers:
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

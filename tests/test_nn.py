@@ -1,0 +1,751 @@
+"""nn: how Modules keep their parameters, what each layer and loss computes, init and summary.
+
+Every number is checked against a hand computation in NumPy. When PyTorch is installed, the
+layers and losses are also compared with it on the same inputs and weights (the tests at the end
+skip cleanly without it: PyTorch is never required).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+from tinygrad_edu.nn import functional as F
+
+
+def mlp() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+
+
+def names(pairs) -> list[str]:
+    return [name for name, _ in pairs]
+
+
+def normal(*shape: int, seed: int = 0, dtype: str = "float32") -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+# ----------------------------------------------------------------------------- registration and names
+class Encoder(nn.Module):
+    """A model with a sub-Sequential, registered after a layer of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = nn.Linear(2, 1)
+        self.body = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return self.head(self.body(x))
+
+
+class Tied(nn.Module):
+    """Two layers that share one weight matrix (as tied input and output embeddings do)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encode = nn.Linear(3, 3)
+        self.decode = nn.Linear(3, 3)
+        self.decode.weight = self.encode.weight
+
+
+def test_sequential_names_parameters_by_position() -> None:
+    """ReLU has no parameters but still takes position 1: the second Linear is "2", as in PyTorch."""
+    assert names(mlp().named_parameters()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_nested_modules_get_dotted_names_in_registration_order() -> None:
+    assert names(Encoder().named_parameters()) == [
+        "head.weight",
+        "head.bias",
+        "body.0.weight",
+        "body.0.bias",
+        "body.2.weight",
+        "body.2.bias",
+    ]
+
+
+def test_shared_parameter_is_listed_once() -> None:
+    """An optimizer given a shared weight twice would step it twice."""
+    model = Tied()
+    params = list(model.parameters())
+    assert names(model.named_parameters()) == ["encode.weight", "encode.bias", "decode.bias"]
+    assert len({id(p) for p in params}) == len(params) == 3
+    assert model.decode.weight is model.encode.weight
+
+
+def test_reassigning_an_attribute_replaces_its_registration() -> None:
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(np.zeros(2))
+            self.layer = nn.Linear(2, 2)
+
+    model = Model()
+    new_scale = nn.Parameter(np.ones(3))
+    model.scale = new_scale
+    model.layer = nn.ReLU()
+    assert list(model.parameters()) == [new_scale]  # the Linear's weight and bias are gone with it
+    assert [type(m).__name__ for m in model.children()] == ["ReLU"]
+
+
+def test_reassigning_keeps_the_name_in_its_place() -> None:
+    """As in PyTorch: replacing a parameter does not move it to the end of state_dict."""
+
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.first = nn.Parameter(np.zeros(2))
+            self.second = nn.Parameter(np.zeros(2))
+            self.first = nn.Parameter(np.ones(2))
+
+    assert list(Model().state_dict()) == ["first", "second"]
+
+
+def test_forgetting_super_init_is_a_clear_error() -> None:
+    class Forgetful(nn.Module):
+        def __init__(self) -> None:
+            self.layer = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=r"Forgetful.*super\(\)\.__init__\(\)"):
+        Forgetful()
+
+
+def test_children_are_direct_submodules_and_modules_are_all_of_them_depth_first() -> None:
+    model = Encoder()
+    assert [type(m).__name__ for m in model.children()] == ["Linear", "Sequential"]
+    assert [type(m).__name__ for m in model.modules()] == [
+        "Encoder",
+        "Linear",
+        "Sequential",
+        "Linear",
+        "Tanh",
+        "Linear",
+    ]
+    assert next(iter(model.modules())) is model
+
+
+def test_train_and_eval_reach_every_submodule() -> None:
+    model = Encoder()
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_zero_grad_clears_every_gradient() -> None:
+    model = mlp()
+    model(tg.Tensor(normal(5, 4))).sum().backward()
+    assert all(p.grad is not None and np.any(p.grad.numpy() != 0) for p in model.parameters())
+
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not np.any(p.grad.numpy()) for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_to_cpu_keeps_the_same_parameter_objects() -> None:
+    """An optimizer created before ``to`` holds these objects, so they must stay the same."""
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    params, buffers = list(model.parameters()), list(model.buffers())
+    before = {name: t.numpy().copy() for name, t in model.state_dict().items()}
+    assert model.to("cpu") is model
+    assert all(a is b for a, b in zip(params, model.parameters(), strict=True))
+    assert all(a is b for a, b in zip(buffers, model.buffers(), strict=True))
+    for name, tensor in model.state_dict().items():
+        np.testing.assert_array_equal(tensor.numpy(), before[name])
+
+
+# ----------------------------------------------------------------------------- state_dict
+def bn_model() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.ReLU(), nn.Linear(3, 2))
+
+
+def test_state_dict_keys_in_pytorch_order_with_batchnorm_buffers() -> None:
+    assert list(bn_model().state_dict()) == [
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+        "1.running_mean",
+        "1.running_var",
+        "1.num_batches_tracked",
+        "3.weight",
+        "3.bias",
+    ]
+
+
+def test_load_state_dict_round_trip_gives_identical_outputs() -> None:
+    tg.manual_seed(0)
+    trained = bn_model()
+    trained(tg.Tensor(normal(8, 4)))  # one training step moves the running statistics off their defaults
+    trained.eval()
+    tg.manual_seed(1)
+    fresh = bn_model().eval()
+    x = tg.Tensor(normal(5, 4, seed=1))
+    assert not np.array_equal(fresh(x).numpy(), trained(x).numpy())
+
+    fresh.load_state_dict(trained.state_dict())
+    np.testing.assert_array_equal(fresh(x).numpy(), trained(x).numpy())
+    assert int(fresh[1].num_batches_tracked.item()) == 1
+
+
+def test_load_state_dict_accepts_numpy_arrays() -> None:
+    model = mlp()
+    arrays = {name: np.full(tensor.shape, 0.5, dtype=np.float32) for name, tensor in model.state_dict().items()}
+    model.load_state_dict(arrays)
+    np.testing.assert_array_equal(model[2].bias.numpy(), [0.5, 0.5])
+    # each Linear computes 0.5 * sum(inputs) + 0.5: 0.5 * 4 + 0.5 = 2.5 three times, then 0.5 * 7.5 + 0.5
+    np.testing.assert_allclose(model(tg.Tensor(np.ones((1, 4), dtype=np.float32))).numpy(), [[4.25, 4.25]])
+
+
+def test_load_state_dict_names_a_missing_key() -> None:
+    state = mlp().state_dict()
+    del state["2.bias"]
+    with pytest.raises(RuntimeError, match=r"missing.*2\.bias"):
+        mlp().load_state_dict(state)
+
+
+def test_load_state_dict_names_an_unexpected_key() -> None:
+    state = mlp().state_dict()
+    state["3.weight"] = np.zeros((2, 2))
+    with pytest.raises(RuntimeError, match=r"unexpected.*3\.weight"):
+        mlp().load_state_dict(state)
+
+
+def test_load_state_dict_size_mismatch_names_the_key_and_both_shapes() -> None:
+    state = mlp().state_dict()
+    state["2.weight"] = np.zeros((5, 3), dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"2\.weight") as error:
+        mlp().load_state_dict(state)
+    assert "(5, 3)" in str(error.value) and "(2, 3)" in str(error.value)
+
+
+def test_load_state_dict_not_strict_returns_missing_and_unexpected_keys() -> None:
+    model = mlp()
+    result = model.load_state_dict({"0.weight": np.zeros((3, 4)), "extra": np.zeros(1)}, strict=False)
+    assert list(result.missing_keys) == ["0.bias", "2.weight", "2.bias"]
+    assert list(result.unexpected_keys) == ["extra"]
+    assert not np.any(model[0].weight.numpy())  # the keys that matched were loaded
+
+
+def test_repr_looks_like_pytorch() -> None:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 2, bias=False)))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Flatten(start_dim=1, end_dim=-1)\n"
+        "  (1): Linear(in_features=4, out_features=3, bias=True)\n"
+        "  (2): ReLU()\n"
+        "  (3): Sequential(\n"
+        "    (0): Linear(in_features=3, out_features=2, bias=False)\n"
+        "  )\n"
+        ")"
+    )
+
+
+# ----------------------------------------------------------------------------- Linear
+def test_linear_computes_x_times_weight_transposed_plus_bias() -> None:
+    layer = nn.Linear(4, 3)
+    assert layer.weight.shape == (3, 4) and layer.bias.shape == (3,)
+    x = normal(2, 5, 4)  # any leading batch axes
+    expected = x @ layer.weight.numpy().T + layer.bias.numpy()
+    np.testing.assert_allclose(layer(tg.Tensor(x)).numpy(), expected, rtol=1e-6)
+
+
+def test_linear_default_init_is_uniform_within_one_over_sqrt_in_features() -> None:
+    """PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias. Uniform on [-b, b] has
+    standard deviation b/sqrt(3), and its largest values come close to b."""
+    tg.manual_seed(0)
+    layer = nn.Linear(1024, 256)
+    bound = 1 / math.sqrt(1024)
+    weight, bias = layer.weight.numpy(), layer.bias.numpy()
+    assert np.abs(weight).max() <= bound and np.abs(bias).max() <= bound
+    assert np.abs(weight).max() > 0.999 * bound
+    assert weight.std() == pytest.approx(bound / math.sqrt(3), rel=0.01)
+    assert abs(weight.mean()) < 0.01 * bound
+
+
+def test_manual_seed_makes_init_reproducible() -> None:
+    tg.manual_seed(42)
+    first = nn.Linear(5, 4)
+    tg.manual_seed(42)
+    second = nn.Linear(5, 4)
+    third = nn.Linear(5, 4)
+    np.testing.assert_array_equal(first.weight.numpy(), second.weight.numpy())
+    np.testing.assert_array_equal(first.bias.numpy(), second.bias.numpy())
+    assert not np.array_equal(second.weight.numpy(), third.weight.numpy())
+
+
+def test_linear_promotes_mixed_dtypes_and_keeps_gradients_in_each_dtype() -> None:
+    layer = nn.Linear(3, 2)  # float32 weights
+    x = tg.Tensor(normal(4, 3, dtype="float64"), requires_grad=True)
+    y = layer(x)
+    assert y.dtype == np.float64  # as NumPy: float32 with float64 gives float64
+    y.sum().backward()
+    assert x.grad.dtype == np.float64
+    assert layer.weight.grad.dtype == np.float32 and layer.bias.grad.dtype == np.float32
+    assert layer(tg.Tensor(normal(4, 3))).dtype == np.float32
+
+
+def test_linear_without_bias() -> None:
+    layer = nn.Linear(3, 2, bias=False)
+    assert layer.bias is None
+    assert names(layer.named_parameters()) == ["weight"]
+    x = normal(4, 3)
+    np.testing.assert_allclose(layer(tg.Tensor(x)).numpy(), x @ layer.weight.numpy().T, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- Flatten and activations
+def test_flatten_keeps_the_batch_axis() -> None:
+    x = tg.Tensor(normal(2, 3, 4, 5))
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(start_dim=2)(x).shape == (2, 3, 20)
+    np.testing.assert_array_equal(nn.Flatten()(x).numpy(), x.numpy().reshape(2, 60))
+
+
+ACTIVATIONS = [
+    (nn.ReLU(), lambda x: x.relu()),
+    (nn.LeakyReLU(0.2), lambda x: x.leaky_relu(0.2)),
+    (nn.Sigmoid(), lambda x: x.sigmoid()),
+    (nn.Tanh(), lambda x: x.tanh()),
+    (nn.Softmax(dim=0), lambda x: x.softmax(0)),
+    (nn.LogSoftmax(dim=1), lambda x: x.log_softmax(1)),
+    (nn.Identity(), lambda x: x),
+]
+
+
+@pytest.mark.parametrize(("module", "method"), ACTIVATIONS, ids=[type(m).__name__ for m, _ in ACTIVATIONS])
+def test_activation_module_equals_its_tensor_method(module: nn.Module, method: Callable) -> None:
+    x = tg.Tensor(normal(3, 4))
+    np.testing.assert_array_equal(module(x).numpy(), method(x).numpy())
+    assert list(module.parameters()) == []
+
+
+# ----------------------------------------------------------------------------- Dropout
+def test_dropout_in_eval_mode_is_the_identity() -> None:
+    x = tg.Tensor(normal(10, 10))
+    np.testing.assert_array_equal(nn.Dropout(0.5).eval()(x).numpy(), x.numpy())
+
+
+def test_dropout_zeroes_a_fraction_p_and_scales_the_rest_to_keep_the_mean() -> None:
+    tg.manual_seed(0)
+    p = 0.25
+    y = nn.Dropout(p)(tg.ones(1000, 1000)).numpy()
+    kept = y != 0
+    np.testing.assert_array_equal(y[kept], np.float32(1 / (1 - p)))  # exactly 1/(1-p), nothing else
+    # a million coin flips: the dropped fraction and the mean are within ~7 standard errors
+    assert 1 - kept.mean() == pytest.approx(p, abs=0.003)
+    assert y.mean() == pytest.approx(1.0, abs=0.004)
+
+
+def test_dropout_gradient_is_the_same_mask() -> None:
+    tg.manual_seed(3)
+    x = tg.Tensor(normal(50, 40), requires_grad=True)
+    y = nn.Dropout(0.4)(x)
+    y.sum().backward()
+    mask = y.numpy() / x.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), mask, rtol=1e-5)
+
+
+def test_dropout_is_reproducible_with_manual_seed() -> None:
+    x = tg.ones(20, 30)
+    tg.manual_seed(5)
+    first = nn.Dropout(0.5)(x).numpy()
+    tg.manual_seed(5)
+    second = nn.Dropout(0.5)(x).numpy()
+    third = nn.Dropout(0.5)(x).numpy()
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(second, third)
+
+
+def test_dropout_p_0_keeps_everything_and_p_1_drops_everything() -> None:
+    x = tg.Tensor(normal(8, 8), requires_grad=True)
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
+    dropped = nn.Dropout(1.0)(x)
+    np.testing.assert_array_equal(dropped.numpy(), np.zeros((8, 8)))
+    dropped.sum().backward()
+    assert np.all(np.isfinite(x.grad.numpy())) and not np.any(x.grad.numpy())
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_rejects_a_p_that_is_not_a_probability(p: float) -> None:
+    with pytest.raises(ValueError, match=re.escape(str(p))):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match=re.escape(str(p))):
+        F.dropout(tg.ones(3), p)
+
+
+# ----------------------------------------------------------------------------- BatchNorm1d
+def features_of(x: np.ndarray) -> np.ndarray:
+    """(C, values) from (N, C) or (N, C, L): each row holds every value of one feature."""
+    return np.moveaxis(x, 1, 0).reshape(x.shape[1], -1)
+
+
+@pytest.mark.parametrize("shape", [(64, 3), (8, 3, 5)], ids=["N,C", "N,C,L"])
+def test_batchnorm_training_output_has_zero_mean_and_unit_variance_per_feature(shape: tuple) -> None:
+    x = normal(*shape, seed=2) * np.array([2.0, 0.5, 10.0]).reshape(1, 3, *[1] * (len(shape) - 2)) + 3.0
+    y = features_of(nn.BatchNorm1d(3)(tg.Tensor(x.astype(np.float32))).numpy())
+    np.testing.assert_allclose(y.mean(axis=1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=1), 1.0, atol=1e-3)  # biased variance, less eps's share
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)], ids=["N,C", "N,C,L"])
+def test_batchnorm_running_statistics_use_the_unbiased_variance(shape: tuple) -> None:
+    """running = (1 - momentum) * running + momentum * batch statistic, where the variance is the
+    unbiased one (divided by n - 1), as PyTorch, although normalising uses the biased one."""
+    momentum = 0.3
+    bn = nn.BatchNorm1d(3, momentum=momentum)
+    batches = [normal(*shape, seed=seed) * 2 + 1 for seed in (1, 2)]
+    mean, var = np.zeros(3), np.ones(3)  # the initial running statistics
+    for batch in batches:
+        bn(tg.Tensor(batch))
+        values = features_of(batch)
+        mean = (1 - momentum) * mean + momentum * values.mean(axis=1)
+        var = (1 - momentum) * var + momentum * values.var(axis=1, ddof=1)
+    np.testing.assert_allclose(bn.running_mean.numpy(), mean, rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var.numpy(), var, rtol=1e-5)
+    assert int(bn.num_batches_tracked.item()) == 2
+
+
+def test_batchnorm_eval_uses_the_running_statistics_and_leaves_them_alone() -> None:
+    bn = nn.BatchNorm1d(3)
+    bn.load_state_dict(
+        {
+            "weight": np.array([1.0, 2.0, -1.0]),
+            "bias": np.array([0.0, 0.5, 1.0]),
+            "running_mean": np.array([1.0, -2.0, 0.5]),
+            "running_var": np.array([4.0, 0.25, 1.0]),
+            "num_batches_tracked": np.array(7),
+        }
+    )
+    bn.eval()
+    x = normal(5, 3, seed=4)
+    expected = (x - [1.0, -2.0, 0.5]) / np.sqrt(np.array([4.0, 0.25, 1.0]) + 1e-5) * [1.0, 2.0, -1.0] + [0.0, 0.5, 1.0]
+    np.testing.assert_allclose(bn(tg.Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(bn.running_mean.numpy(), [1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(bn.running_var.numpy(), [4.0, 0.25, 1.0])
+    assert int(bn.num_batches_tracked.item()) == 7
+    one_sample = bn(tg.Tensor(x[:1]))  # a single sample is fine in eval, where no batch statistics are needed
+    np.testing.assert_allclose(one_sample.numpy(), expected[:1], rtol=1e-5, atol=1e-6)
+
+
+def test_batchnorm_promotes_mixed_dtypes_and_keeps_its_state_float32() -> None:
+    bn = nn.BatchNorm1d(3)
+    x = tg.Tensor(normal(5, 3, dtype="float64"), requires_grad=True)
+    y = bn(x)
+    y.sum().backward()
+    assert y.dtype == np.float64 and x.grad.dtype == np.float64
+    assert bn.weight.grad.dtype == np.float32 and bn.running_var.dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [(2, 4), (2, 3, 4, 5), (3,)])
+def test_batchnorm_wrong_input_shape_is_an_error_that_shows_both_shapes(shape: tuple) -> None:
+    with pytest.raises(ValueError, match=re.escape(str(shape))) as error:
+        nn.BatchNorm1d(3)(tg.Tensor(np.zeros(shape)))
+    assert "(N, 3)" in str(error.value)
+
+
+# ----------------------------------------------------------------------------- losses, by hand
+LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0]])
+CLASSES = np.array([0, 2, 2])
+PREDICTIONS = np.array([[1.0, -2.0], [0.5, 3.0]])
+TARGETS = np.array([[1.5, 0.0], [-0.5, 1.0]])
+PROBABILITIES = np.array([0.9, 0.2, 0.6, 0.5])
+LABELS = np.array([1.0, 0.0, 0.0, 0.7])
+SCORES = np.array([2.0, -1.0, 0.0, 4.0])
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+
+
+# (name, functional, module class, prediction, target, per-element losses computed with NumPy)
+LOSS_CASES = [
+    ("cross_entropy", F.cross_entropy, nn.CrossEntropyLoss, LOGITS, CLASSES, -_log_softmax(LOGITS)[[0, 1, 2], CLASSES]),
+    ("nll_loss", F.nll_loss, nn.NLLLoss, LOGITS, CLASSES, -LOGITS[[0, 1, 2], CLASSES]),
+    ("mse_loss", F.mse_loss, nn.MSELoss, PREDICTIONS, TARGETS, (PREDICTIONS - TARGETS) ** 2),
+    ("l1_loss", F.l1_loss, nn.L1Loss, PREDICTIONS, TARGETS, np.abs(PREDICTIONS - TARGETS)),
+    (
+        "binary_cross_entropy",
+        F.binary_cross_entropy,
+        nn.BCELoss,
+        PROBABILITIES,
+        LABELS,
+        -(LABELS * np.log(PROBABILITIES) + (1 - LABELS) * np.log(1 - PROBABILITIES)),
+    ),
+    (
+        "binary_cross_entropy_with_logits",
+        F.binary_cross_entropy_with_logits,
+        nn.BCEWithLogitsLoss,
+        SCORES,
+        LABELS,
+        -(LABELS * np.log(_sigmoid(SCORES)) + (1 - LABELS) * np.log(1 - _sigmoid(SCORES))),
+    ),
+]
+REDUCE = {"mean": np.mean, "sum": np.sum, "none": lambda losses: losses}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize(
+    ("function", "module", "prediction", "target", "losses"),
+    [c[1:] for c in LOSS_CASES],
+    ids=[c[0] for c in LOSS_CASES],
+)
+def test_loss_equals_numpy_for_every_reduction(
+    function: Callable, module: type, prediction: np.ndarray, target: np.ndarray, losses: np.ndarray, reduction: str
+) -> None:
+    expected = REDUCE[reduction](losses)
+    from_function = function(tg.Tensor(prediction, dtype="float64"), target, reduction=reduction)
+    from_module = module(reduction=reduction)(tg.Tensor(prediction, dtype="float64"), tg.Tensor(target))
+    np.testing.assert_allclose(from_function.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(from_module.numpy(), expected, rtol=1e-12)
+
+
+def test_cross_entropy_with_class_probabilities() -> None:
+    """Soft labels (N, C): the loss is -sum_c p_c log softmax(x)_c per sample."""
+    probabilities = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])
+    expected = -(probabilities * _log_softmax(LOGITS)).sum(axis=1).mean()
+    loss = F.cross_entropy(tg.Tensor(LOGITS, dtype="float64"), tg.Tensor(probabilities, dtype="float64"))
+    assert loss.item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("error")  # an overflow in exp would warn
+def test_cross_entropy_is_stable_for_huge_logits() -> None:
+    logits = tg.Tensor([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]], requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([1, 2]))
+    loss.backward()
+    # sample 1 puts all probability on class 0: loss 1e4; sample 2 splits it over classes 1 and 2: log 2
+    assert loss.item() == pytest.approx((1e4 + math.log(2)) / 2)
+    # the gradient is (softmax - one hot) / N
+    np.testing.assert_allclose(logits.grad.numpy(), [[0.5, -0.5, 0.0], [0.0, 0.25, -0.25]], atol=1e-7)
+
+
+def test_bce_with_logits_gradient_at_a_zero_logit_is_sigmoid_minus_target() -> None:
+    """A zero-initialised output layer gives logits of exactly 0, where sigmoid(0) - t = 0.5 - t."""
+    logits = tg.Tensor([0.0, 0.0], requires_grad=True)
+    F.binary_cross_entropy_with_logits(logits, tg.Tensor([0.0, 1.0]), reduction="sum").backward()
+    np.testing.assert_allclose(logits.grad.numpy(), [0.5, -0.5])
+
+
+# ----------------------------------------------------------------------------- losses, errors
+def test_cross_entropy_float_class_indices_are_an_error_that_asks_for_integers() -> None:
+    """Labels read from a float array, [0., 2., 1.], are neither class indices nor (N, C) probabilities."""
+    with pytest.raises((TypeError, ValueError)) as error:
+        F.cross_entropy(tg.Tensor(np.zeros((3, 4))), tg.Tensor([0.0, 2.0, 1.0]))
+    message = str(error.value)
+    assert "(3, 4)" in message and "(3,)" in message
+    assert re.search(r"integer|int64", message), f"the message should say class indices are integers: {message}"
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("bad_class", [4, -1])
+def test_target_class_out_of_range_names_the_class_and_the_number_of_classes(loss: Callable, bad_class: int) -> None:
+    with pytest.raises(IndexError, match=rf"class {bad_class}\b.*\b4 classes"):
+        loss(tg.Tensor(np.zeros((3, 4))), np.array([0, bad_class, 1]))
+
+
+def test_mse_loss_refuses_to_broadcast_column_against_row() -> None:
+    """(N, 1) - (N,) broadcasts to (N, N): every prediction compared with every target, silently."""
+    with pytest.raises(ValueError, match="broadcast") as error:
+        F.mse_loss(tg.Tensor(np.zeros((3, 1))), tg.Tensor(np.zeros(3)))
+    assert "(3, 1)" in str(error.value) and "(3,)" in str(error.value)
+
+
+@pytest.mark.parametrize("probability", [-0.1, 1.2])
+def test_bce_input_outside_0_1_suggests_sigmoid_or_with_logits(probability: float) -> None:
+    with pytest.raises(ValueError, match=r"sigmoid.*with_logits|with_logits.*sigmoid"):
+        nn.BCELoss()(tg.Tensor([0.5, probability]), tg.Tensor([1.0, 0.0]))
+
+
+@pytest.mark.parametrize("name", [c[0] for c in LOSS_CASES])
+def test_unknown_reduction_is_an_error(name: str) -> None:
+    function, module, prediction, target = next(c[1:5] for c in LOSS_CASES if c[0] == name)
+    with pytest.raises(ValueError, match="'avg'"):
+        function(tg.Tensor(prediction), target, reduction="avg")
+    with pytest.raises(ValueError, match="'avg'"):
+        module(reduction="avg")
+
+
+# ----------------------------------------------------------------------------- nn.init
+FAN_OUT, FAN_IN = 512, 256  # a (512, 256) weight: 256 inputs and 512 outputs per unit
+
+UNIFORM_INITS = [  # (init, keyword arguments, the bound b of U(-b, b) by its formula)
+    (nn.init.xavier_uniform_, {}, math.sqrt(6 / (FAN_IN + FAN_OUT))),
+    (nn.init.xavier_uniform_, {"gain": 5 / 3}, 5 / 3 * math.sqrt(6 / (FAN_IN + FAN_OUT))),
+    (nn.init.kaiming_uniform_, {}, math.sqrt(3) * math.sqrt(2) / math.sqrt(FAN_IN)),  # leaky_relu gain, slope 0
+    (nn.init.kaiming_uniform_, {"mode": "fan_out", "nonlinearity": "relu"}, math.sqrt(6 / FAN_OUT)),
+]
+NORMAL_INITS = [  # (init, keyword arguments, the std of N(0, std**2) by its formula)
+    (nn.init.xavier_normal_, {}, math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    (nn.init.kaiming_normal_, {}, math.sqrt(2 / FAN_IN)),
+    (nn.init.kaiming_normal_, {"mode": "fan_out", "nonlinearity": "relu"}, math.sqrt(2 / FAN_OUT)),
+]
+
+
+@pytest.mark.parametrize(("init", "kwargs", "bound"), UNIFORM_INITS)
+def test_uniform_init_fills_the_bound_of_its_formula(init: Callable, kwargs: dict, bound: float) -> None:
+    tg.manual_seed(0)
+    weight = tg.zeros(FAN_OUT, FAN_IN)
+    assert init(weight, **kwargs) is weight
+    values = weight.numpy()
+    assert np.abs(values).max() <= bound * (1 + 1e-6) and np.abs(values).max() > 0.999 * bound
+    assert values.std() == pytest.approx(bound / math.sqrt(3), rel=0.01)
+
+
+@pytest.mark.parametrize(("init", "kwargs", "std"), NORMAL_INITS)
+def test_normal_init_has_the_std_of_its_formula(init: Callable, kwargs: dict, std: float) -> None:
+    tg.manual_seed(0)
+    values = init(tg.zeros(FAN_OUT, FAN_IN), **kwargs).numpy()
+    assert values.std() == pytest.approx(std, rel=0.01)
+    assert abs(values.mean()) < 0.01 * std
+
+
+def test_zeros_and_ones_init() -> None:
+    weight = tg.Tensor(normal(3, 4))
+    np.testing.assert_array_equal(nn.init.zeros_(weight).numpy(), np.zeros((3, 4)))
+    np.testing.assert_array_equal(nn.init.ones_(weight).numpy(), np.ones((3, 4)))
+
+
+def test_calculate_gain() -> None:
+    gain = nn.init.calculate_gain
+    assert gain("linear") == gain("sigmoid") == 1.0
+    assert gain("tanh") == pytest.approx(5 / 3)
+    assert gain("relu") == pytest.approx(math.sqrt(2))
+    assert gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))
+    assert gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / (1 + 0.2**2)))
+    with pytest.raises(ValueError, match="'swish'"):
+        gain("swish")
+
+
+# ----------------------------------------------------------------------------- nn.summary
+def summary_row(text: str, layer: str) -> str:
+    (row,) = [line for line in text.splitlines() if layer in line]
+    return row
+
+
+def test_summary_of_a_flatten_linear_model() -> None:
+    text = str(nn.summary(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), (28, 28)))
+    assert "(None, 784)" in summary_row(text, "Flatten")
+    assert "(None, 10)" in summary_row(text, "Linear")
+    assert re.search(r"\b7,?850\b", summary_row(text, "Linear"))
+    assert "Total params: 7,850" in text
+    assert "Trainable params: 7,850" in text and "Non-trainable params: 0" in text
+
+
+def test_summary_of_a_model_with_batchnorm_counts_frozen_params_and_changes_nothing() -> None:
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    for p in model[0].parameters():
+        p.requires_grad = False  # a frozen first layer: 4 * 8 + 8 = 40 parameters
+    result = nn.summary(model, (4,))
+    text = str(result)
+    assert "(None, 8)" in summary_row(text, "BatchNorm1d")
+    assert re.search(r"\b16\b", summary_row(text, "BatchNorm1d"))  # weight and bias; buffers are not parameters
+    assert (result.total_params, result.trainable_params, result.non_trainable_params) == (74, 34, 40)
+    assert "Total params: 74" in text and "Trainable params: 34" in text and "Non-trainable params: 40" in text
+    # summary runs one forward pass, but must not train the model's statistics or change its mode
+    assert model.training and model[1].training
+    np.testing.assert_array_equal(model[1].running_mean.numpy(), np.zeros(8))
+    assert int(model[1].num_batches_tracked.item()) == 0
+
+
+# ----------------------------------------------------------------------------- PyTorch as an oracle
+@pytest.fixture
+def torch():
+    """PyTorch, when installed; the test is skipped otherwise."""
+    return pytest.importorskip("torch")
+
+
+def as_numpy_state(torch_module) -> dict[str, np.ndarray]:
+    return {name: value.detach().numpy() for name, value in torch_module.state_dict().items()}
+
+
+def test_linear_matches_torch(torch) -> None:
+    theirs = torch.nn.Linear(4, 3)
+    ours = nn.Linear(4, 3)
+    ours.load_state_dict(as_numpy_state(theirs))
+    x = normal(2, 5, 4)
+    g = normal(2, 5, 3, seed=1)
+    x_theirs = torch.tensor(x, requires_grad=True)
+    theirs(x_theirs).backward(torch.tensor(g))
+    x_ours = tg.Tensor(x, requires_grad=True)
+    out = ours(x_ours)
+    out.backward(tg.Tensor(g))
+    np.testing.assert_allclose(out.numpy(), theirs(x_theirs).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5)], ids=["N,C", "N,C,L"])
+def test_batchnorm_matches_torch_in_training_and_eval(torch, shape: tuple) -> None:
+    theirs = torch.nn.BatchNorm1d(3).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor([1.5, -0.5, 2.0]))
+        theirs.bias.copy_(torch.tensor([0.1, 0.2, -0.3]))
+    ours = nn.BatchNorm1d(3)
+    ours.load_state_dict(as_numpy_state(theirs))
+    x = normal(*shape, dtype="float64") * 3 + 1
+    g = normal(*shape, seed=1, dtype="float64")
+
+    x_theirs = torch.tensor(x, requires_grad=True)
+    y_theirs = theirs(x_theirs)
+    y_theirs.backward(torch.tensor(g))
+    x_ours = tg.Tensor(x, requires_grad=True)
+    y_ours = ours(x_ours)
+    y_ours.backward(tg.Tensor(g))
+
+    np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-5)
+    for name, value in as_numpy_state(theirs).items():  # running statistics after the step
+        np.testing.assert_allclose(ours.state_dict()[name].numpy(), value, rtol=1e-5, err_msg=name)
+
+    x_eval = normal(*shape, seed=2, dtype="float64")
+    expected = theirs.eval()(torch.tensor(x_eval)).detach().numpy()
+    np.testing.assert_allclose(ours.eval()(tg.Tensor(x_eval)).numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+TORCH_LOSSES = [  # (our module, PyTorch's module name, prediction, target: float targets are differentiated)
+    (nn.CrossEntropyLoss, "CrossEntropyLoss", LOGITS, CLASSES),
+    (nn.CrossEntropyLoss, "CrossEntropyLoss", LOGITS, np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.0, 0.5, 0.5]])),
+    (nn.NLLLoss, "NLLLoss", _log_softmax(LOGITS), CLASSES),
+    (nn.BCELoss, "BCELoss", PROBABILITIES, LABELS),
+    (nn.BCEWithLogitsLoss, "BCEWithLogitsLoss", SCORES, LABELS),
+    (nn.MSELoss, "MSELoss", PREDICTIONS, TARGETS),
+    (nn.L1Loss, "L1Loss", PREDICTIONS, TARGETS),
+]
+TORCH_LOSS_IDS = ["CrossEntropyLoss", "CrossEntropyLoss-probabilities", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+TORCH_LOSS_IDS += ["MSELoss", "L1Loss"]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize(("ours", "name", "prediction", "target"), TORCH_LOSSES, ids=TORCH_LOSS_IDS)
+def test_loss_matches_torch(torch, ours: type, name: str, prediction: np.ndarray, target: np.ndarray, reduction: str):
+    """The loss and the gradients of input and (float) target, for a random upstream gradient."""
+    differentiable_target = target.dtype.kind == "f"
+    x_theirs = torch.tensor(prediction, requires_grad=True)
+    t_theirs = torch.tensor(target, requires_grad=differentiable_target)
+    loss_theirs = getattr(torch.nn, name)(reduction=reduction)(x_theirs, t_theirs)
+    g = normal(*loss_theirs.shape, dtype="float64")
+    loss_theirs.backward(torch.tensor(g))
+
+    x_ours = tg.Tensor(prediction, requires_grad=True)
+    t_ours = tg.Tensor(target, requires_grad=differentiable_target)
+    loss_ours = ours(reduction=reduction)(x_ours, t_ours)
+    loss_ours.backward(tg.Tensor(g))
+
+    np.testing.assert_allclose(loss_ours.numpy(), loss_theirs.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    if differentiable_target:
+        np.testing.assert_allclose(t_ours.grad.numpy(), t_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
