@@ -220,8 +220,8 @@ def _topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
             continue
         if ctx._released:
             raise RuntimeError(_freed_graph_message(ctx))
-        for parent in reversed(ctx.inputs):
-            if getattr(parent, "requires_grad", False) and id(parent) not in visited:
+        for parent, needed in zip(reversed(ctx.inputs), reversed(ctx.needs_input_grad)):  # noqa: B905
+            if needed and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
@@ -239,9 +239,9 @@ def _fit_gradient(grad: Any, tensor: Tensor, ctx: Function) -> Tensor:
             f"{type(ctx).__name__}.backward returned a gradient on {grad.device} for an input on "
             f"{tensor.device}; return gradients on the input's device"
         )
-    if grad.shape != tensor.shape:
+    if grad.data.shape != tensor.data.shape:
         grad = _sum_to_shape(grad, tensor.shape, ctx)
-    if grad.dtype != tensor.dtype:
+    if grad.data.dtype != tensor.data.dtype:
         grad = grad.to(tensor.dtype)
     return grad
 
@@ -331,7 +331,7 @@ def _backward_node(ctx: Function, grad: Tensor, grads: dict[int, Tensor]) -> Non
             f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) but forward "
             f"had {len(ctx.inputs)} input(s); return one gradient (or None) per input"
         )
-    for tensor, input_grad, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad, strict=True):
+    for tensor, input_grad, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):  # noqa: B905 (same lengths)
         if needed and input_grad is not None:
             _add_gradient(grads, tensor, _fit_gradient(input_grad, tensor, ctx))
 

@@ -356,13 +356,15 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.shapes = x.shape, _kept_shape(x.shape, axis)
+        ctx.shapes = x.shape, (None if axis is None else _kept_shape(x.shape, axis))
         return _xp(x).sum(x.data, axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
         input_shape, kept_shape = ctx.shapes
-        return grad.reshape(kept_shape).expand(input_shape)
+        if kept_shape is not None:  # put back the summed axes as size 1 (a sum over all axes is 0-d: no need)
+            grad = grad.reshape(kept_shape)
+        return grad.expand(input_shape)
 
 
 class Max(Function):

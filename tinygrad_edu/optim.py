@@ -105,16 +105,17 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for index, p, group in self._indexed_params():
-            if p.grad is None:
-                continue
-            grad = _gradient_array(p, index)
+        index = 0
+        for group in self.param_groups:
             # Options as plain Python numbers: a NumPy float64 lr would turn float32 math into float64.
             options = {name: _python_number(value) for name, value in group.items() if name != "params"}
-            state = self.state.get(index, {})
-            self._update(p.data, grad, state, options)
-            if state:  # a rule that remembers nothing (plain SGD) keeps no entry, as in PyTorch
-                self.state[index] = state
+            for p in group["params"]:
+                if p.grad is not None:
+                    state = self.state.get(index, {})
+                    self._update(p.data, _gradient_array(p, index), state, options)
+                    if state:  # a rule that remembers nothing (plain SGD) keeps no entry, as in PyTorch
+                        self.state[index] = state
+                index += 1
         return loss
 
     def _update(self, param: Array, grad: Array, state: dict[str, Any], options: dict[str, Any]) -> None:

@@ -398,9 +398,9 @@ class Tensor:
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes as NumPy does (no axes: reverse them). To swap two axes use ``swapaxes``."""
+        if not axes:  # reverse every axis: always a valid permutation
+            return self if self.ndim < 2 else ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
         axes = _shape_argument(axes)
-        if not axes:
-            axes = tuple(reversed(range(self.ndim)))
         normalized = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in axes) if self.ndim else axes
         if sorted(normalized) != list(range(self.ndim)):
             raise ValueError(
@@ -517,7 +517,9 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
         return value
     if type(value) in (float, int) or isinstance(value, numbers.Number | np.generic):
         xp = backend.get_array_module(like.data)
-        return _wrap(xp.asarray(value, dtype=_scalar_dtype(value, like.dtype)))
+        like_dtype = like.data.dtype
+        dtype = like_dtype if like_dtype.kind == "f" and type(value) is float else _scalar_dtype(value, like_dtype)
+        return _wrap(xp.asarray(value, dtype=dtype))
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         return _wrap(value)  # arrays keep their dtype and promote as in NumPy
     return Tensor(value, device=like.device)
@@ -525,10 +527,10 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
 
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
     other = _as_operand(other, self)
-    if floating or other.dtype.kind == "f":
+    if self.data.dtype.kind != "f" and (floating or other.data.dtype.kind == "f"):
         self = _floating(self)  # an integer tensor meeting a float is computed in float32, as PyTorch
-        if floating:
-            other = _floating(other)
+    if floating and other.data.dtype.kind != "f":
+        other = _floating(other)
     return (other, self) if reverse else (self, other)
 
 
