@@ -20,15 +20,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Train an MLP classifier. Defaults reproduce the classic Fashion-MNIST DNN: "
         "784-1024-128-64-10 with ReLU, SGD lr=0.01, batch 64 (shuffled, drop_last), 20 epochs, cross-entropy.",
     )
-    train.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist, mnist, two-moons or spirals")
+    train.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "mnist", "two-moons", "spirals"])
     train.add_argument(
         "--data-root", default=None, help="folder with the IDX .gz files (default: search, then download)"
     )
     train.add_argument("--hidden", type=int, nargs="*", default=[1024, 128, 64], help="hidden layer sizes")
-    train.add_argument("--activation", default="relu", help="relu, leaky_relu, sigmoid or tanh")
+    train.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "sigmoid", "tanh"])
     train.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer")
     train.add_argument("--batch-norm", action="store_true", help="BatchNorm1d after each hidden Linear")
-    train.add_argument("--optimizer", default="sgd", help="sgd, adam, adamw or rmsprop")
+    train.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "adamw", "rmsprop"])
     train.add_argument("--lr", type=float, default=0.01, help="learning rate")
     train.add_argument("--momentum", type=float, default=0.0, help="momentum (sgd, rmsprop)")
     train.add_argument("--batch-size", type=int, default=64)
@@ -137,7 +137,8 @@ def train(args: argparse.Namespace) -> int:
     }
     write_bytes_atomically(out / "results.json", json.dumps(results, indent=2).encode())
     try:
-        plot_history(history, out / "curves.png", title=f"{data.name}: MLP {'-'.join(map(str, args.hidden))}")
+        title = f"{data.name}: MLP {'-'.join(map(str, args.hidden))}"
+        plot_history(history, out / "curves.png", title=title, val_label="validation" if val_fraction else "test")
     except ImportError as error:
         print(f"(no curves.png: {error})")
     print(f"wrote {out}/model.safetensors, history.json, results.json and curves.png")

@@ -10,12 +10,13 @@ progress bar asks), so training on a GPU does not stop to wait for the device af
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -31,32 +32,49 @@ Batch = Sequence[Tensor]
 
 
 # ----------------------------------------------------------------------------- metrics
-def accuracy(output: Tensor, target: Tensor) -> Any:
+def accuracy(output: Tensor, target: Tensor, threshold: float = 0.5) -> Any:
     """Number of correct predictions in a batch (a device scalar; divide by the batch size for a rate).
 
     Class scores (N, C) are compared by argmax with integer targets; a single score per sample
-    (N,) or (N, 1) counts as class 1 when it is above 0.5 (a probability).
+    (N,) or (N, 1) counts as class 1 when it is above ``threshold`` (0.5 for probabilities, 0 for
+    logits; ``fit`` picks 0 by itself when the loss is ``BCEWithLogitsLoss``).
+
+    A metric is a function like this one: it returns a per-batch COUNT (a sum, not a mean), which
+    the training loop adds up over the epoch and divides by the number of samples.
     """
     scores, labels = output.data, target.data
     if scores.ndim >= 2 and scores.shape[-1] > 1:
         predicted = scores.argmax(axis=-1)
     else:
-        predicted = scores.reshape(labels.shape) > 0.5
+        predicted = scores.reshape(labels.shape) > threshold
     return (predicted == labels.reshape(predicted.shape)).sum()
 
 
 METRICS: dict[str, Callable[[Tensor, Tensor], Any]] = {"accuracy": accuracy}
+Metrics = Iterable[str | Callable] | Mapping[str, Callable] | None
 
 
-def _resolve_metrics(metrics: Iterable[str | Callable] | None) -> dict[str, Callable]:
-    resolved = {}
+def _resolve_metrics(metrics: Metrics, loss_fn: Any = None) -> dict[str, Callable]:
+    """Metric functions by name: built-in names, functions (named by ``__name__``) or a name -> function dict."""
+    if isinstance(metrics, Mapping):
+        return dict(metrics)
+    from .nn.functional import binary_cross_entropy_with_logits
+    from .nn.losses import BCEWithLogitsLoss
+
+    logits = isinstance(loss_fn, BCEWithLogitsLoss) or loss_fn is binary_cross_entropy_with_logits
+    resolved: dict[str, Callable] = {}
     for metric in metrics or ():
         if isinstance(metric, str):
             if metric not in METRICS:
                 raise ValueError(f"unknown metric {metric!r}; known metrics: {sorted(METRICS)}, or pass a function")
-            resolved[metric] = METRICS[metric]
+            name, function = metric, METRICS[metric]
+            if function is accuracy and logits:  # single-score outputs are logits: class 1 above 0
+                function = functools.partial(accuracy, threshold=0.0)
         else:
-            resolved[getattr(metric, "__name__", "metric")] = metric
+            name, function = getattr(metric, "__name__", "metric"), metric
+        if name in resolved:
+            raise ValueError(f"two metrics are named {name!r}; pass a dict {{name: function}} to name them")
+        resolved[name] = function
     return resolved
 
 
@@ -78,6 +96,15 @@ class _Totals:
 
     def mean_loss(self) -> float:
         return float(as_numpy(self.loss_sum)) / max(self.samples, 1)
+
+    def check_not_empty(self, loader: Any, what: str) -> None:
+        if self.samples == 0:
+            size = len(loader.dataset) if hasattr(loader, "dataset") else "?"
+            raise ValueError(
+                f"{what}: the loader produced no batches ({size} samples, batch_size "
+                f"{getattr(loader, 'batch_size', '?')}, drop_last={getattr(loader, 'drop_last', '?')}); "
+                "use a smaller batch_size, drop_last=False, or more data"
+            )
 
     def results(self, prefix: str = "") -> dict[str, float]:
         logs = {f"{prefix}loss": self.mean_loss()}
@@ -108,7 +135,18 @@ class History:
 
     def save_json(self, path: str | os.PathLike) -> None:
         """Write the history as JSON, atomically (temp file + rename)."""
-        write_bytes_atomically(path, json.dumps(self.to_dict(), indent=2).encode())
+        write_bytes_atomically(path, json.dumps(_finite_or_none(self.to_dict()), indent=2).encode())
+
+
+def _finite_or_none(value: Any) -> Any:
+    """NaN and infinities (a diverged run) become null: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(item) for item in value]
+    return value
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -173,15 +211,15 @@ class EarlyStopping(Callback):
                 self.best_state = {k: np.array(as_numpy(v.data), copy=True) for k, v in model.state_dict().items()}
             return
         self.waited += 1
-        if self.waited > self.patience:
+        if self.waited >= self.patience:
             self.stop_training = True
 
     def on_train_end(self, model: Module, history: History) -> None:
         if self.stop_training:
             history.stopped_epoch = history.epochs[-1]
+        history.best_epoch = self.best_epoch
         if self.restore_best_weights and self.best_state is not None:
             model.load_state_dict(self.best_state)
-            history.best_epoch = self.best_epoch
 
 
 # ----------------------------------------------------------------------------- progress
@@ -232,20 +270,21 @@ def train_epoch(
     samples_total = len(getattr(loader, "dataset", ())) if hasattr(loader, "dataset") else 0
     bar = _Progress(_progress_wanted(progress), batches, epoch, epochs)
     try:
-        for index, (x, y) in enumerate(loader, start=1):
+        for index, (x, y) in enumerate(loader):
             optimizer.zero_grad()
             output = model(x)  # forward pass
             loss = loss_fn(output, y)
             loss.backward()  # backpropagation
             optimizer.step()  # gradient descent step
             totals.add(loss.detach(), output.detach(), y)
-            bar.update(totals, refresh=index % 20 == 0 or index == batches)
-            if log_interval and index % log_interval == 0:
-                seen = totals.samples
-                share = f" ({100.0 * seen / samples_total:.0f}%)" if samples_total else ""
+            bar.update(totals, refresh=(index + 1) % 20 == 0 or index + 1 == batches)
+            if log_interval and index % log_interval == 0:  # the classic PyTorch example's line
+                seen = index * len(y)
+                share = f" ({100.0 * index / batches:.0f}%)" if batches else ""
                 print(f"Train Epoch: {epoch} [{seen}/{samples_total or '?'}{share}]\tLoss: {loss.item():.6f}")
     finally:
         bar.close()
+    totals.check_not_empty(loader, "fit")
     return totals.results()
 
 
@@ -253,10 +292,10 @@ def evaluate(
     model: Module,
     loader: Iterable[Batch],
     loss_fn: Callable[[Tensor, Tensor], Tensor],
-    metrics: Iterable[str | Callable] | dict[str, Callable] | None = ("accuracy",),
+    metrics: Metrics = ("accuracy",),
 ) -> dict[str, float]:
     """Mean loss and metrics over ``loader`` in eval mode, without recording a graph."""
-    metrics = metrics if isinstance(metrics, dict) else _resolve_metrics(metrics)
+    metrics = _resolve_metrics(metrics, loss_fn)
     was_training = model.training
     model.eval()
     totals = _Totals(metrics)
@@ -267,6 +306,7 @@ def evaluate(
                 totals.add(loss_fn(output, y), output, y)
     finally:
         model.train(was_training)
+    totals.check_not_empty(loader, "evaluate")
     return totals.results()
 
 
@@ -278,7 +318,7 @@ def fit(
     epochs: int,
     val_loader: Iterable[Batch] | None = None,
     callbacks: Sequence[Callback] = (),
-    metrics: Iterable[str | Callable] | None = ("accuracy",),
+    metrics: Metrics = ("accuracy",),
     log_interval: int | None = None,
     verbose: bool = True,
     progress: bool | str = "auto",
@@ -291,7 +331,7 @@ def fit(
     """
     if epochs < 1:
         raise ValueError(f"fit: epochs must be at least 1, got {epochs}")
-    metric_functions = _resolve_metrics(metrics)
+    metric_functions = _resolve_metrics(metrics, loss_fn)
     history = History()
     for callback in callbacks:
         callback.on_train_begin(model)
@@ -311,6 +351,7 @@ def fit(
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs, model)
         if any(callback.stop_training for callback in callbacks):
+            history.stopped_epoch = epoch
             if verbose:
                 print(f"Stopping early after epoch {epoch}")
             break
@@ -320,22 +361,29 @@ def fit(
 
 
 # ----------------------------------------------------------------------------- plots
-def plot_history(history: History, path: str | os.PathLike, title: str | None = None) -> None:
-    """Save the loss and accuracy curves (train vs validation, per epoch) as a PNG (needs matplotlib)."""
-    try:
-        import matplotlib
+def plot_history(
+    history: History, path: str | os.PathLike, title: str | None = None, val_label: str = "validation"
+) -> None:
+    """Save the loss and accuracy curves (train vs ``val_label``, per epoch) as a PNG (needs matplotlib).
 
-        matplotlib.use("Agg")  # draw to files: no display needed
-        import matplotlib.pyplot as plt
+    ``val_label`` names the ``val_`` curves, e.g. "test" when the test set was evaluated each epoch.
+    """
+    try:  # a Figure with its own Agg canvas: no pyplot, so the user's backend (e.g. Jupyter's) is untouched
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
     except ImportError as error:
         raise ImportError('plot_history needs matplotlib: pip install "tinygrad_edu[train]"') from error
     panels = [name for name in ("loss", "accuracy") if name in history.history]
-    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    figure = Figure(figsize=(5.5 * len(panels), 4))
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, len(panels), squeeze=False)
     for axis, name in zip(axes[0], panels, strict=True):
-        for key, label in ((name, "train"), (f"val_{name}", "validation")):
+        for key, label in ((name, "train"), (f"val_{name}", val_label)):
             if key in history.history:
                 axis.plot(history.epochs, history.history[key], marker="o", markersize=3, label=label)
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         axis.set_ylabel(name)
         axis.set_title(name)
         axis.grid(alpha=0.3)
@@ -343,8 +391,5 @@ def plot_history(history: History, path: str | os.PathLike, title: str | None = 
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    try:
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, format="png", dpi=100)
-    finally:
-        plt.close(figure)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100)
