@@ -202,10 +202,13 @@ def _freed_graph_message(ctx: Function) -> str:
 
 # ----------------------------------------------------------------------------- backward
 def _topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Tensors that require grad, each after all of its inputs, found with an explicit stack."""
+    """Tensors that require grad, each after all of its inputs, found with an explicit stack.
+
+    A tensor is pushed once to visit it and once more (marked done) to emit it after its inputs.
+    """
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(list(roots))]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in roots]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
@@ -220,7 +223,7 @@ def _topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
             continue
         if ctx._released:
             raise RuntimeError(_freed_graph_message(ctx))
-        for parent, needed in zip(reversed(ctx.inputs), reversed(ctx.needs_input_grad)):  # noqa: B905
+        for parent, needed in zip(ctx.inputs, ctx.needs_input_grad):  # noqa: B905 (same lengths)
             if needed and id(parent) not in visited:
                 stack.append((parent, False))
     return order

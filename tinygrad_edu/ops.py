@@ -357,7 +357,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.shapes = x.shape, (None if axis is None else _kept_shape(x.shape, axis))
-        return _xp(x).sum(x.data, axis=axis, keepdims=keepdims)
+        return x.data.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):

@@ -376,6 +376,8 @@ class Tensor:
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """Same values in a new shape; one dimension may be -1 (inferred)."""
+        if shape == self.data.shape:
+            return self
         shape = _shape_argument(shape)
         if -1 in shape and shape.count(-1) == 1:  # infer it here, so a reshape to the same shape costs nothing
             known = math.prod(n for n in shape if n != -1)
@@ -433,6 +435,9 @@ class Tensor:
 
     def expand(self, *shape: int | Sequence[int]) -> Tensor:
         """Broadcast to ``shape`` without copying (-1 keeps a dimension), as torch.expand."""
+        if len(shape) == 1 and type(shape[0]) is tuple and -1 not in shape[0]:  # the engine's own calls
+            shape = shape[0]
+            return self if shape == self.data.shape else ops.Expand.apply(self, shape=shape)
         shape = _shape_argument(shape)
         extra = len(shape) - self.ndim
         shape = tuple(self.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(shape))
@@ -515,6 +520,8 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
     """Turn the other operand of a binary op into a Tensor on ``like``'s device."""
     if isinstance(value, Tensor):
         return value
+    if type(value) is np.ndarray:
+        return _wrap(value)  # arrays keep their dtype and promote as in NumPy
     if type(value) in (float, int) or isinstance(value, numbers.Number | np.generic):
         xp = backend.get_array_module(like.data)
         like_dtype = like.data.dtype
@@ -603,6 +610,9 @@ def _normalize_axes(tensor: Tensor, op: str, axis: Axis) -> tuple[int, ...] | No
     """Axes as a sorted tuple of non-negative ints; ``None`` means every axis."""
     if axis is None:
         return None
+    ndim = tensor.data.ndim
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     for a in axes:
         if not isinstance(a, numbers.Integral) or not -tensor.ndim <= a < tensor.ndim:

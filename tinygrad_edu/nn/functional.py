@@ -126,9 +126,9 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_weight, *need_bias = ctx.needs_input_grad
-        rows = grad.reshape(-1, grad.shape[-1])  # (batch, out)
+        rows = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])  # (batch, out)
         grad_x = grad @ weight if need_x else None
-        grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        grad_weight = rows.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if need_weight else None
         if not need_bias:
             return grad_x, grad_weight
         return grad_x, grad_weight, (rows.sum(axis=0) if need_bias[0] else None)
