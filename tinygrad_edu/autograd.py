@@ -143,22 +143,16 @@ class Function:
         """Run ``forward`` and, if any input requires grad, record this node in the graph."""
         ctx = cls()
         mode = _grad_mode
-        recording = mode.enabled
-        record = False
-        if recording:
-            for t in inputs:
-                if isinstance(t, Tensor) and t._requires_grad:
-                    record = True
-                    break
-            mode.enabled = False  # forward itself is never recorded
+        if not mode.enabled:  # in no_grad, or a plain backward pass: run forward, record nothing
+            return _wrap(_as_array(_run_forward(cls, ctx, inputs, params)))
+        record = any(isinstance(t, Tensor) and t._requires_grad for t in inputs)
+        mode.enabled = False  # forward itself is never recorded
         try:
-            result = cls.forward(ctx, *inputs, **params)
-        except (ValueError, TypeError, IndexError) as error:
-            raise _operation_error(cls, inputs, error) from error
+            result = _run_forward(cls, ctx, inputs, params)
         finally:
-            mode.enabled = recording
-        out = _wrap(result.data if isinstance(result, Tensor) else result)
-        if record and out.data.dtype.kind == "f":
+            mode.enabled = True
+        out = _wrap(_as_array(result))
+        if record and out.data.dtype.kind == "f":  # integer and bool results are constants
             out._requires_grad = True
             out._ctx = ctx
             ctx.inputs = inputs
@@ -166,8 +160,6 @@ class Function:
             ctx._output_ref = weakref.ref(out)
             if ctx._saved and any(t is result for t in ctx._saved):  # forward saved its own output
                 ctx._saved = tuple(_SAVED_OUTPUT if t is result else t for t in ctx._saved)
-        elif ctx._saved:
-            ctx._saved = ()  # not recorded: nothing will run backward
         return out
 
     def _release(self) -> None:
@@ -175,6 +167,19 @@ class Function:
         self.inputs = None
         self._saved = ()
         self._released = True
+
+
+def _run_forward(cls: type, ctx: Function, inputs: tuple, params: dict) -> Any:
+    """``cls.forward``, with NumPy/CuPy errors rewritten to name the op and its operands."""
+    try:
+        return cls.forward(ctx, *inputs, **params)
+    except (ValueError, TypeError, IndexError) as error:
+        raise _operation_error(cls, inputs, error) from error
+
+
+def _as_array(result: Any) -> Any:
+    """forward may return a Tensor (custom Functions) or a backend array (the built-in ops)."""
+    return result.data if isinstance(result, Tensor) else result
 
 
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
@@ -235,7 +240,7 @@ def _fit_gradient(grad: Any, tensor: Tensor, ctx: Function) -> Tensor:
     This is the one place where broadcasting is undone: an op whose input was broadcast
     returns a gradient of the output's shape, and the broadcast axes are summed here.
     """
-    if not isinstance(grad, Tensor):
+    if type(grad) is not Tensor and not isinstance(grad, Tensor):
         grad = _wrap(grad)
     if type(grad.data) is not type(tensor.data):  # a NumPy and a CuPy array: different devices
         raise RuntimeError(
@@ -297,7 +302,7 @@ def run_backward(
     order = _topological_order(roots)
     grads: dict[int, Tensor] = {}
     for root, grad in zip(roots, root_grads, strict=True):
-        _add_gradient(grads, root, grad)
+        grads[id(root)] = grad if id(root) not in grads else grads[id(root)] + grad
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     found: list[Tensor | None] = [] if inputs is None else [None] * len(inputs)
     leaves = _LeafGradients(shared=[g.data for g in root_grads])
@@ -336,13 +341,9 @@ def _backward_node(ctx: Function, grad: Tensor, grads: dict[int, Tensor]) -> Non
         )
     for tensor, input_grad, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):  # noqa: B905 (same lengths)
         if needed and input_grad is not None:
-            _add_gradient(grads, tensor, _fit_gradient(input_grad, tensor, ctx))
-
-
-def _add_gradient(grads: dict[int, Tensor], tensor: Tensor, grad: Tensor) -> None:
-    """Sum gradients that reach one tensor along several paths (out of place: arrays may be shared)."""
-    key = id(tensor)
-    grads[key] = grad if key not in grads else grads[key] + grad
+            input_grad = _fit_gradient(input_grad, tensor, ctx)
+            key = id(tensor)  # a tensor reached along several paths sums their gradients (out of place)
+            grads[key] = input_grad if key not in grads else grads[key] + input_grad
 
 
 # Imported last: tensor.py builds on Function, and the engine above needs Tensor at run time.
