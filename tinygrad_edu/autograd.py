@@ -279,8 +279,9 @@ class _LeafGradients:
         if leaf.grad is not None:
             leaf.grad = leaf.grad + grad if create_graph else _wrap(leaf.grad.data + grad.data)
             return
-        memory = id(backend.owner(grad.data))
-        if memory in self._owners or not backend.is_writeable(grad.data):
+        array = grad.data
+        memory = id(array if array.base is None else backend.owner(array))
+        if memory in self._owners or not backend.is_writeable(array):
             grad = _wrap(grad.data.copy())  # never let two .grad share memory
         else:
             self._owners.add(memory)
@@ -309,7 +310,7 @@ def run_backward(
     previous = _grad_mode.enabled
     _grad_mode.enabled = create_graph  # record the backward pass itself only for higher order
     try:
-        while order:
+        while order:  # outputs first; popping lets each tensor be freed as soon as it is done
             tensor = order.pop()
             grad = grads.pop(id(tensor), None)
             ctx = tensor._ctx

@@ -214,27 +214,37 @@ def softplus(x: Tensor) -> Tensor:
 
 
 class CrossEntropy(Function):
-    """cross_entropy per sample: L_i = -log softmax(x_i)[t_i]; dL_i/dx_i = softmax(x_i) - onehot(t_i).
+    """cross_entropy: L_i = -log softmax(x_i)[t_i]; dL_i/dx_i = softmax(x_i) - onehot(t_i).
 
     Computed as logsumexp(x_i) - x_i[t_i] with the max factored out, so any logits are safe.
+    The reduction over samples is part of the op: for "mean", dL/dx_i = (softmax(x_i) - onehot(t_i)) / N.
     """
 
     @staticmethod
-    def forward(ctx, logits, target):
+    def forward(ctx, logits, target, reduction):
         xp = get_array_module(logits.data)
         x, classes = logits.data, target.data
         shifted = x - x.max(axis=-1, keepdims=True)
         log_normalizer = xp.log(xp.exp(shifted).sum(axis=-1))
         ctx.save_for_backward(logits)
-        ctx.classes = classes
-        picked = xp.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0]
-        return log_normalizer - picked
+        ctx.classes, ctx.reduction = classes, reduction
+        losses = log_normalizer - xp.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0]
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / max(losses.size, 1) if reduction == "mean" else total
 
     @staticmethod
     def backward(ctx, grad):
         (logits,) = ctx.saved_tensors
         one_hot = get_array_module(logits.data).eye(logits.shape[-1], dtype=grad.dtype)[ctx.classes]
-        return (logits.softmax(-1) - one_hot) * grad.unsqueeze(-1), None
+        if ctx.reduction == "none":
+            per_sample = grad.unsqueeze(-1)  # one upstream gradient per sample, applied to its row
+        elif ctx.reduction == "mean":
+            per_sample = grad / max(ctx.classes.size, 1)
+        else:
+            per_sample = grad
+        return (logits.softmax(-1) - one_hot) * per_sample, None
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -252,7 +262,9 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
             )
         return _reduce(-(target * input.log_softmax(-1)).sum(axis=-1), reduction)
     _check_class_targets("cross_entropy", input, target)
-    return _reduce(CrossEntropy.apply(input, target), reduction)
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return CrossEntropy.apply(input, target, reduction=reduction)
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
