@@ -23,6 +23,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -98,25 +99,28 @@ def numpy_step_factory(workload: dict) -> Callable[[np.ndarray, np.ndarray], Non
     return step
 
 
-# ----------------------------------------------------------------------------- tinygrad_edu
-def tinygrad_step_factory(workload: dict) -> Callable[[np.ndarray, np.ndarray], None]:
-    model = _sequential(nn, workload["sizes"])
+# ----------------------------------------------------------------------------- autograd engines
+def autograd_step_factory(
+    nn_module: Any, optim_module: Any, functional: Any, tensor: Callable, workload: dict
+) -> Callable[[np.ndarray, np.ndarray], None]:
+    """The same step in any engine with PyTorch's API: tinygrad_edu, or PyTorch itself."""
+    model = _sequential(nn_module, workload["sizes"])
     for layer, (w, b) in zip(model[::2], initial_weights(workload["sizes"]), strict=True):
-        layer.weight.data[...] = w
-        layer.bias.data[...] = b
-    optimizer = optim.SGD(model.parameters(), lr=LR)
-    loss_fn = F.cross_entropy if workload["loss"] == "cross_entropy" else F.mse_loss
+        layer.weight.data[...] = tensor(w).data
+        layer.bias.data[...] = tensor(b).data
+    optimizer = optim_module.SGD(model.parameters(), lr=LR)
+    loss_fn = functional.cross_entropy if workload["loss"] == "cross_entropy" else functional.mse_loss
 
     def step(x: np.ndarray, y: np.ndarray) -> None:
         optimizer.zero_grad()
-        loss = loss_fn(model(tg.Tensor(x)), tg.Tensor(y))
+        loss = loss_fn(model(tensor(x)), tensor(y))
         loss.backward()
         optimizer.step()
 
     return step
 
 
-def _sequential(module: object, sizes: tuple[int, ...]) -> object:
+def _sequential(module: Any, sizes: tuple[int, ...]) -> Any:
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(module.Linear(fan_in, fan_out))
@@ -125,27 +129,16 @@ def _sequential(module: object, sizes: tuple[int, ...]) -> object:
     return module.Sequential(*layers)
 
 
-# ----------------------------------------------------------------------------- PyTorch
+def tinygrad_step_factory(workload: dict) -> Callable[[np.ndarray, np.ndarray], None]:
+    return autograd_step_factory(nn, optim, F, tg.Tensor, workload)
+
+
 def torch_step_factory(workload: dict) -> Callable[[np.ndarray, np.ndarray], None] | None:
     try:
         import torch
     except ImportError:
         return None
-    model = _sequential(torch.nn, workload["sizes"])
-    with torch.no_grad():
-        for layer, (w, b) in zip(model[::2], initial_weights(workload["sizes"]), strict=True):
-            layer.weight.copy_(torch.from_numpy(w))
-            layer.bias.copy_(torch.from_numpy(b))
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = torch.nn.functional.cross_entropy if workload["loss"] == "cross_entropy" else torch.nn.functional.mse_loss
-
-    def step(x: np.ndarray, y: np.ndarray) -> None:
-        optimizer.zero_grad()
-        loss = loss_fn(model(torch.from_numpy(x)), torch.from_numpy(y))
-        loss.backward()
-        optimizer.step()
-
-    return step
+    return autograd_step_factory(torch.nn, torch.optim, torch.nn.functional, torch.from_numpy, workload)
 
 
 FACTORIES = {
