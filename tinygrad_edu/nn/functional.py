@@ -145,14 +145,16 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- losses
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    _check_reduction(reduction)
     if reduction == "mean":
         return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "none":
-        return losses
-    raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return losses.sum() if reduction == "sum" else losses
 
 
 def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
@@ -168,12 +170,46 @@ def _as_target(target: Any, like: Tensor) -> Tensor:
     return target if isinstance(target, Tensor) else Tensor(target, device=like.device)
 
 
+class MeanSquaredError(Function):
+    """mse: L = reduce((x - t)**2); dL/dx = 2 (x - t) * dL/dL_i (divided by N for "mean"); dL/dt = -dL/dx.
+
+    Its own op (like PyTorch's) because the loss ends every regression step: one node instead of
+    subtract, square, sum and divide.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):  # noqa: A002
+        ctx.save_for_backward(input, target)
+        ctx.reduction = reduction
+        diff = input.data - target.data
+        return _reduce_array(diff * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors  # noqa: A001
+        grad_input = (input - target) * (_per_element(grad, ctx.reduction, input.size) * 2)
+        return grad_input, (-grad_input if ctx.needs_input_grad[1] else None)
+
+
+def _reduce_array(losses: Any, reduction: str) -> Any:
+    """The forward half of a fused loss's reduction, on arrays."""
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    return total / max(losses.size, 1) if reduction == "mean" else total
+
+
+def _per_element(grad: Tensor, reduction: str, count: int) -> Tensor:
+    """The backward half: the upstream gradient each loss element receives (1/N of it for "mean")."""
+    return grad / max(count, 1) if reduction == "mean" else grad
+
+
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean squared error: mean((input - target)**2)."""
     target = _as_target(target, input)
     _check_same_shape("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    _check_reduction(reduction)
+    return MeanSquaredError.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -229,21 +265,15 @@ class CrossEntropy(Function):
         ctx.save_for_backward(logits)
         ctx.classes, ctx.reduction = classes, reduction
         losses = log_normalizer - xp.take_along_axis(shifted, classes[..., None], axis=-1)[..., 0]
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return total / max(losses.size, 1) if reduction == "mean" else total
+        return _reduce_array(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         (logits,) = ctx.saved_tensors
         one_hot = get_array_module(logits.data).eye(logits.shape[-1], dtype=grad.dtype)[ctx.classes]
+        per_sample = _per_element(grad, ctx.reduction, ctx.classes.size)
         if ctx.reduction == "none":
-            per_sample = grad.unsqueeze(-1)  # one upstream gradient per sample, applied to its row
-        elif ctx.reduction == "mean":
-            per_sample = grad / max(ctx.classes.size, 1)
-        else:
-            per_sample = grad
+            per_sample = per_sample.unsqueeze(-1)  # one upstream gradient per sample, applied to its row
         return (logits.softmax(-1) - one_hot) * per_sample, None
 
 
@@ -262,8 +292,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
             )
         return _reduce(-(target * input.log_softmax(-1)).sum(axis=-1), reduction)
     _check_class_targets("cross_entropy", input, target)
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    _check_reduction(reduction)
     return CrossEntropy.apply(input, target, reduction=reduction)
 
 
