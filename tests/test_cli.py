@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,8 +37,17 @@ def has_matplotlib() -> bool:
     return True
 
 
+def can_render_graphs() -> bool:
+    try:
+        import graphviz  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("dot") is not None
+
+
 def output_files() -> set[str]:
-    return {"model.safetensors", "history.json", "results.json"} | ({"curves.png"} if has_matplotlib() else set())
+    files = {"model.safetensors", "history.json", "results.json"}
+    return files | ({"curves.png"} if has_matplotlib() else set()) | ({"graph.svg"} if can_render_graphs() else set())
 
 
 # ----------------------------------------------------------------------------- Fashion-MNIST

@@ -78,6 +78,14 @@ class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
     enabled = True
 
 
+# ----------------------------------------------------------------------------- module recording
+# Set only inside tg.viz.record_modules(): Module.__call__ then enters each forward into this
+# recorder, and Function.apply copies its ``path`` (the Modules whose forward is running) onto each
+# new node, so a drawing can box each layer's ops. The rest of the time it is None, and training
+# pays one test of it per Module call and per recorded node.
+module_recorder: Any = None
+
+
 # ----------------------------------------------------------------------------- Function
 class _SavedOutput:
     """Stands in for the output among saved tensors; resolved through a weakref (no cycle)."""
@@ -101,6 +109,7 @@ class Function:
     _saved: tuple = ()
     _output_ref: weakref.ref | None = None
     _released = False
+    module_path: tuple[str, ...] = ()  # the Modules whose forward made this node (tg.viz.record_modules)
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -158,6 +167,8 @@ class Function:
             ctx.inputs = inputs
             ctx.needs_input_grad = tuple(isinstance(t, Tensor) and t._requires_grad for t in inputs)
             ctx._output_ref = weakref.ref(out)
+            if module_recorder is not None:  # inside tg.viz.record_modules(): note which Modules made it
+                ctx.module_path = module_recorder.path
             if ctx._saved and any(t is result for t in ctx._saved):  # forward saved its own output
                 ctx._saved = tuple(_SAVED_OUTPUT if t is result else t for t in ctx._saved)
         return out

@@ -48,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=None, help="output folder (default: runs/<dataset>)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    graph = commands.add_parser(
+        "graph",
+        help="draw the graph of one training step's loss for an MLP",
+        description="Draw the computation graph of one training step (forward pass and cross-entropy loss) of an "
+        "MLP, with parameter names and one box per module. The format follows the file name: .svg, .png, .pdf, "
+        "or .dot (DOT text, needs no Graphviz).",
+    )
+    graph.add_argument("--hidden", type=int, nargs="*", default=[1024, 128, 64], help="hidden layer sizes")
+    graph.add_argument("--batch-size", type=int, default=64)
+    graph.add_argument("--collapse", action="store_true", help="one node per module instead of its ops")
+    graph.add_argument("--out", default="runs/graph/mlp_graph.svg", help="output file (.svg, .png, .pdf or .dot)")
+
     demo = commands.add_parser("demo", help="train an MLP on XOR and check the gradient of every op")
     demo.add_argument("--hidden", type=int, default=4, help="hidden units (default 4)")
     demo.add_argument("--steps", type=int, default=2000, help="gradient descent steps (default 2000)")
@@ -63,7 +75,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         train_xor(hidden=args.hidden, steps=args.steps, lr=args.lr, seed=args.seed)
         return 0 if gradcheck_table(seed=args.seed) else 1
+    if args.command == "graph":
+        return graph(args)
     return train(args)
+
+
+def graph(args: argparse.Namespace) -> int:
+    """Draw one training step of an MLP to a file."""
+    from .viz import draw_training_step
+
+    try:
+        path = draw_training_step(args.out, args.hidden, batch_size=args.batch_size, collapse_modules=args.collapse)
+    except (ImportError, RuntimeError, ValueError) as error:  # no graphviz, no dot, or too many layers to draw
+        print(f"tinygrad-edu graph: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
 
 
 def train(args: argparse.Namespace) -> int:
@@ -141,7 +168,22 @@ def train(args: argparse.Namespace) -> int:
         plot_history(history, out / "curves.png", title=title, val_label="validation" if val_fraction else "test")
     except ImportError as error:
         print(f"(no curves.png: {error})")
-    print(f"wrote {out}/model.safetensors, history.json, results.json and curves.png")
+    from .viz import draw_training_step
+
+    try:  # the graph of one training step of this model's architecture, next to the other outputs
+        draw_training_step(
+            out / "graph.svg",
+            args.hidden,
+            in_features=data.features,
+            classes=data.classes,
+            batch_size=args.batch_size,
+            activation=args.activation,
+            dropout=args.dropout,
+            batch_norm=args.batch_norm,
+        )
+    except (ImportError, RuntimeError) as error:  # no graphviz package or no dot program
+        print(f"(no graph.svg: {error})")
+    print(f"wrote {out}/model.safetensors, history.json, results.json, curves.png and graph.svg")
     return 0
 
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import backend
+from .. import autograd, backend
 from ..tensor import Tensor, _wrap
 
 
@@ -96,6 +96,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if autograd.module_recorder is not None:  # inside tg.viz.record_modules(): name the nodes forward makes
+            with autograd.module_recorder.inside(self):
+                return self._forward_with_hooks(args, kwargs)
+        return self._forward_with_hooks(args, kwargs)
+
+    def _forward_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """``forward``, then each forward hook (a hook may replace the output)."""
         output = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):

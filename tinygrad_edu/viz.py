@@ -1,0 +1,546 @@
+"""Drawing the computation graph: DOT text with no dependency, and Graphviz pictures.
+
+``to_dot(loss)`` walks the graph that produced ``loss`` and returns DOT text: a box per tensor
+(its name, shape and dtype; optionally its values and gradient, micrograd's ``data | grad``
+records), an oval per op (the Function's name), and an arrow from each input to the op that used
+it and from each op to its output. ``draw_graph`` returns the same drawing as a
+``graphviz.Digraph`` (it shows inline in Jupyter) and ``render`` writes it to an SVG, PNG or PDF
+file, which needs Graphviz's ``dot`` program.
+
+Colours tell tensors apart: parameters, inputs (every other leaf, constants included),
+intermediates and the outputs being drawn. Inside ``record_modules(model)`` each new op also
+remembers which Modules' forward made it, so the drawing can box each module's ops and
+parameters (``cluster_modules``) or draw one node per module (``collapse_modules``).
+
+A graph can be drawn only while it exists: ``backward()`` frees it (each op drops its inputs).
+Draw before ``backward()``, or call ``backward(retain_graph=True)`` to draw gradients after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import autograd, backend, recipes
+from .files import write_bytes_atomically
+from .nn.losses import CrossEntropyLoss
+from .nn.module import Module, Parameter
+from .tensor import Tensor, grad
+
+# Fill colours per kind of node, in the order the legend lists them.
+COLORS = {
+    "parameter": "#c7e9c0",  # green: weights a model trains
+    "input": "#c6dbef",  # blue: every other leaf (data, labels, constants, a requires_grad leaf)
+    "intermediate": "#f0f0f0",  # grey: made by an op, used by another
+    "output": "#fdd0a2",  # orange: the tensors being drawn
+    "op": "#ffffff",  # white ovals: the Functions
+    "module": "#dadaeb",  # lavender: a whole module, with collapse_modules=True
+}
+GRAPH_NAME = "computation_graph"  # the title of the SVG
+RANKDIRS = ("LR", "TB", "RL", "BT")
+FORMATS = ("svg", "png", "pdf")  # drawn by the dot program; .dot and .gv files get the DOT text itself
+MAX_SHOWN_VALUES = 8  # show_data and show_grads print tensors with at most this many elements
+INSTALL_GRAPHVIZ = (
+    "install Graphviz: apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) "
+    "or conda install -c conda-forge graphviz"
+)
+
+
+# ----------------------------------------------------------------------------- module names
+@contextlib.contextmanager
+def record_modules(model: Module | None = None) -> Iterator[None]:
+    """Within this block, each recorded op remembers the Modules whose forward made it.
+
+    Modules of ``model`` are named as in ``model.named_modules()`` (``"0 (Linear)"``; the model
+    itself by its class). Any other module is named by its class: ``CrossEntropyLoss``, then
+    ``CrossEntropyLoss_1`` for a second one. The names go to ``ctx.module_path`` of each op, for
+    ``cluster_modules`` and ``collapse_modules``. Recording is process-wide (all threads) and
+    stops at the end of the block.
+    """
+    previous = autograd.module_recorder
+    autograd.module_recorder = _ModuleRecorder(model)
+    try:
+        yield
+    finally:
+        autograd.module_recorder = previous
+
+
+class _ModuleRecorder:
+    """Names modules, and keeps the path of those whose forward is running (outermost first)."""
+
+    def __init__(self, model: Module | None) -> None:
+        self.path: tuple[str, ...] = ()
+        self._labels: dict[int, str] = {}  # id(module) -> its label
+        self._names: set[str] = set()
+        self._named: list[Module] = []  # keeps each named module alive, so no other object reuses its id
+        if model is not None:
+            self._name_all(model, "")
+
+    @contextlib.contextmanager
+    def inside(self, module: Module) -> Iterator[None]:
+        """Add ``module`` to the path while its forward runs (``Module.__call__`` enters it)."""
+        if id(module) not in self._labels:
+            self._name_all(module, self._new_name(module))
+        outer = self.path
+        self.path = (*outer, self._labels[id(module)])
+        try:
+            yield
+        finally:
+            self.path = outer
+
+    def _name_all(self, module: Module, prefix: str) -> None:
+        for name, submodule in module.named_modules(prefix):
+            kind = type(submodule).__name__
+            self._labels[id(submodule)] = kind if name in ("", kind) else f"{name} ({kind})"
+            self._names.add(name)
+            self._named.append(submodule)
+
+    def _new_name(self, module: Module) -> str:
+        base = name = type(module).__name__
+        count = 0
+        while name in self._names:
+            count += 1
+            name = f"{base}_{count}"
+        return name
+
+
+# ----------------------------------------------------------------------------- public API
+def to_dot(
+    tensors: Tensor | Sequence[Tensor],
+    *,
+    rankdir: str = "LR",
+    show_shapes: bool = True,
+    show_data: bool = False,
+    show_grads: bool = False,
+    max_nodes: int | None = 500,
+    model: Module | None = None,
+    names: Mapping[str, Tensor] | None = None,
+    cluster_modules: bool = True,
+    collapse_modules: bool = False,
+    legend: bool = True,
+) -> str:
+    """DOT text of the graph that computed ``tensors`` (one Tensor or several); needs no Graphviz.
+
+    - ``rankdir``: "LR" (left to right, the default), "TB", "RL" or "BT".
+    - ``show_shapes``: each tensor's shape and dtype under its name.
+    - ``show_data`` / ``show_grads``: ``data | grad`` cells with the values of tensors of up to
+      ``MAX_SHOWN_VALUES`` elements. A leaf shows its ``.grad`` (None before backward). An
+      intermediate or output shows the gradient of the outputs (summed) with respect to it,
+      computed for the drawing with ``tg.grad`` (only ``.grad`` of leaves is kept), when every
+      output has one element. After a backward, this needs ``backward(retain_graph=True)``.
+    - ``max_nodes``: a larger drawing raises ValueError saying how large it is (None: no limit).
+    - ``model`` names its parameters (``"0.weight"``); ``names`` maps names to any other tensors
+      (``{"x": x, "loss": loss}``) and wins over ``model``.
+    - ``cluster_modules``: one box per module around its ops and parameters (as recorded by
+      ``record_modules``).
+    - ``collapse_modules``: one node per innermost module instead of its ops, intermediates and
+      parameters, with arrows between modules; it shows the shapes that leave each module.
+    - ``legend``: a table of the colours used.
+
+    Raises RuntimeError if ``backward()`` already freed part of the graph.
+    """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"to_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    outputs = _as_tensor_list(tensors)
+    drawing = _build(outputs, _tensor_names(model, names), show_shapes, show_data, show_grads)
+    shown = _collapse(drawing) if collapse_modules else drawing
+    if max_nodes is not None and len(shown.nodes) > max_nodes:
+        raise ValueError(_too_large_message(drawing, shown, max_nodes, collapse_modules))
+    return f"digraph {GRAPH_NAME} {{\n" + "".join(_statements(shown, rankdir, cluster_modules, legend)) + "}\n"
+
+
+def draw_graph(tensors: Tensor | Sequence[Tensor], **options: Any) -> Any:
+    """The drawing of ``to_dot(tensors, **options)`` as a ``graphviz.Digraph``.
+
+    In Jupyter it shows inline; ``.render("graph", format="svg")`` writes a file (or use
+    ``render``, which also checks for the ``dot`` program). Needs the ``graphviz`` package.
+    """
+    graphviz = _import_graphviz()
+    lines = to_dot(tensors, **options).splitlines(keepends=True)
+    return graphviz.Digraph(GRAPH_NAME, body=lines[1:-1])  # the statements between "digraph ... {" and "}"
+
+
+def render(
+    tensors: Tensor | Sequence[Tensor],
+    path: str | os.PathLike,
+    format: str | None = None,  # noqa: A002 - graphviz's name for it
+    **options: Any,
+) -> Path:
+    """Draw the graph of ``tensors`` into ``path`` and return the path; options as ``to_dot``.
+
+    The format comes from the file name (``.svg``, ``.png``, ``.pdf``; ``.dot`` or ``.gv`` for
+    the DOT text, which needs no Graphviz) unless ``format`` is given. The file is written
+    atomically: an error never leaves a half-written picture.
+    """
+    path = Path(path)
+    kind = (format or path.suffix.lstrip(".")).lower()
+    if kind in ("dot", "gv"):
+        write_bytes_atomically(path, to_dot(tensors, **options).encode())
+        return path
+    if kind not in FORMATS:
+        raise ValueError(f"render: cannot tell the format of {str(path)!r}: name it .svg, .png, .pdf or .dot")
+    graphviz = _import_graphviz()
+    digraph = draw_graph(tensors, **options)
+    try:
+        picture = digraph.pipe(format=kind)  # runs the dot program directly (never a shell)
+    except graphviz.ExecutableNotFound as error:
+        raise RuntimeError(
+            f"render: cannot draw {path}: Graphviz's dot program was not found on the PATH; "
+            f"{INSTALL_GRAPHVIZ}. Meanwhile to_dot() (or a .dot file name) gives the DOT text."
+        ) from error
+    write_bytes_atomically(path, picture)
+    return path
+
+
+def draw_training_step(
+    path: str | os.PathLike = "mlp_graph.svg",
+    hidden: Sequence[int] = recipes.CLASSIC_HIDDEN,
+    *,
+    in_features: int = 784,
+    classes: int = 10,
+    batch_size: int = 64,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    collapse_modules: bool = False,
+    **options: Any,
+) -> Path:
+    """Draw the graph of one training step's cross-entropy loss for an MLP into ``path``.
+
+    The MLP is ``recipes.build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)``
+    (by default the classic 784-1024-128-64-10), built fresh so that no trained model's state
+    (BatchNorm statistics) is touched; its initial weights come from tg's random generator, so
+    call this after training a seeded run. The batch is ``batch_size`` zero inputs with label 0:
+    values do not change the graph. Parameters are named (``"1.weight"``), ops boxed per module.
+    """
+    model = recipes.build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)
+    x = Tensor(np.zeros((batch_size, in_features), np.float32))
+    labels = Tensor(np.zeros(batch_size, np.int64))
+    with record_modules(model):
+        loss = CrossEntropyLoss()(model(x), labels)
+    names = {"x": x, "labels": labels, "loss": loss}
+    return render(loss, path, model=model, names=names, collapse_modules=collapse_modules, **options)
+
+
+# ----------------------------------------------------------------------------- building the drawing
+@dataclass
+class _Node:
+    """One node of a drawing: a tensor, an op or (collapsed) a module."""
+
+    id: str
+    kind: str  # a key of COLORS
+    text: str  # the HTML-like label's content: escaped text, <TD> cells for tensors
+    path: tuple[str, ...] = ()  # the module boxes it is drawn in, outermost first
+    summary: str = ""  # a tensor's "shape dtype", shown on its module's node when collapsed
+
+
+@dataclass
+class _Drawing:
+    nodes: list[_Node]
+    edges: list[tuple[str, str]]
+
+
+def _as_tensor_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    for i, tensor in enumerate(outputs):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"to_dot: expected Tensors to draw, but item {i} is a {type(tensor).__name__}")
+    if not outputs:
+        raise ValueError("to_dot: no tensors to draw")
+    return outputs
+
+
+def _tensor_names(model: Module | None, names: Mapping[str, Tensor] | None) -> dict[int, str]:
+    """id(tensor) -> name: the model's parameters and buffers, then the names given (which win)."""
+    found: dict[int, str] = {}
+    if model is not None:
+        for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+            found[id(tensor)] = name
+    for name, tensor in (names or {}).items():
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"to_dot: names[{name!r}] is a {type(tensor).__name__}, not a Tensor")
+        found[id(tensor)] = name
+    return found
+
+
+def _graph_tensors(outputs: list[Tensor]) -> list[Tensor]:
+    """Every tensor the outputs were computed from, each after its inputs.
+
+    Walked with an explicit stack and a visited set, as ``backward`` does: linear in the size of
+    the graph, and no recursion limit on deep graphs.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack = [(tensor, False) for tensor in reversed(outputs)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        if tensor._ctx is not None:
+            stack.extend((t, False) for t in reversed(_op_inputs(tensor._ctx)) if id(t) not in visited)
+    return order
+
+
+def _op_inputs(ctx: autograd.Function) -> list[Tensor]:
+    """The Tensor inputs of an op (non-Tensor arguments, such as a reduction's name, are not drawn)."""
+    if ctx._released:
+        raise RuntimeError(
+            f"to_dot: backward() already freed this graph (its {type(ctx).__name__} op no longer holds its "
+            "inputs), so it cannot be drawn. Draw it before calling backward(), or call "
+            "backward(retain_graph=True) to keep it (then show_grads=True draws the gradients)."
+        )
+    return [t for t in ctx.inputs if isinstance(t, Tensor)]
+
+
+def _build(
+    outputs: list[Tensor], names: dict[int, str], show_shapes: bool, show_data: bool, show_grads: bool
+) -> _Drawing:
+    """A node per tensor and per op, and the arrows input -> op -> output."""
+    tensors = _graph_tensors(outputs)
+    ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
+    output_ids = {id(t) for t in outputs}
+    gradients = _output_gradients(outputs, tensors) if show_grads else {}
+    nodes: list[_Node] = []
+    edges: list[tuple[str, str]] = []
+    consumers: dict[int, list[tuple[str, ...]]] = {}  # id(tensor) -> the module paths of the ops using it
+    leaves: list[tuple[_Node, Tensor]] = []
+    ops = 0
+    for tensor in tensors:  # each tensor comes after its inputs
+        ctx = tensor._ctx
+        kind = _kind(tensor, id(tensor) in output_ids)
+        cells = _tensor_cells(tensor, names.get(id(tensor)), show_shapes, show_data, show_grads, gradients)
+        node = _Node(ids[id(tensor)], kind, cells, summary=_shape_text(tensor))
+        if ctx is None:
+            leaves.append((node, tensor))
+        else:
+            op = _Node(f"f{ops}", "op", _escape(type(ctx).__name__), ctx.module_path)
+            nodes.append(op)
+            ops += 1
+            for parent in _op_inputs(ctx):
+                edges.append((ids[id(parent)], op.id))
+                consumers.setdefault(id(parent), []).append(ctx.module_path)
+            edges.append((op.id, node.id))
+            node.path = ctx.module_path  # an op's output is drawn in the op's module
+        nodes.append(node)
+    for node, tensor in leaves:  # parameters and constants (BatchNorm's eps) go in the module using them
+        if (node.kind == "parameter" or _is_constant(tensor, names.get(id(tensor)))) and id(tensor) in consumers:
+            node.path = _common_path(consumers[id(tensor)])
+    return _Drawing(nodes, edges)
+
+
+def _kind(tensor: Tensor, is_output: bool) -> str:
+    if is_output:
+        return "output"
+    if tensor._ctx is not None:
+        return "intermediate"
+    if isinstance(tensor, Parameter):
+        return "parameter"
+    return "input"
+
+
+def _is_constant(tensor: Tensor, name: str | None) -> bool:
+    """An unnamed one-element leaf that needs no gradient, such as the 2 of ``x * 2``."""
+    return name is None and tensor._ctx is None and not tensor.requires_grad and tensor.size == 1
+
+
+def _tensor_cells(
+    tensor: Tensor,
+    name: str | None,
+    show_shapes: bool,
+    show_data: bool,
+    show_grads: bool,
+    gradients: dict[int, Any],
+) -> str:
+    """The cells of a tensor's record: name, shape and dtype | data | grad."""
+    if _is_constant(tensor, name):
+        name = _values(tensor.data)  # its value is its name
+    title = [f"<B>{_escape(name)}</B>"] if name else []
+    if show_shapes:
+        title.append(_escape(_shape_text(tensor)))
+    cells = ["<BR/>".join(title) or " "]
+    if show_data:
+        cells.append("data " + _escape(_values(tensor.data)))
+    if show_grads:
+        if tensor._ctx is None:
+            gradient = "None" if tensor.grad is None else _values(tensor.grad.data)
+        else:
+            gradient = _values(gradients[id(tensor)].data) if id(tensor) in gradients else "?"
+        cells.append("grad " + _escape(gradient))
+    return "".join(f"<TD>{cell}</TD>" for cell in cells)
+
+
+def _output_gradients(outputs: list[Tensor], tensors: list[Tensor]) -> dict[int, Tensor]:
+    """d(sum of outputs)/d(tensor) for every non-leaf tensor, when every output has one element.
+
+    The engine keeps ``.grad`` only on leaves (as PyTorch does), so the drawing computes the
+    others with ``tg.grad``, keeping the graph (and leaving every ``.grad`` as it is).
+    """
+    made = [t for t in tensors if t._ctx is not None]
+    if not made or any(t.size != 1 or not t.requires_grad for t in outputs):
+        return {}
+    found = grad(outputs, made, retain_graph=True, allow_unused=True)
+    return {id(t): g for t, g in zip(made, found, strict=True) if g is not None}
+
+
+def _common_path(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The longest module path that starts every one of ``paths``."""
+    common = paths[0]
+    for path in paths[1:]:
+        length = 0
+        while length < min(len(common), len(path)) and common[length] == path[length]:
+            length += 1
+        common = common[:length]
+    return common
+
+
+def _collapse(drawing: _Drawing) -> _Drawing:
+    """One node per innermost module in place of the nodes drawn in it; arrows now join modules.
+
+    Nodes outside every module stay, and so do the outputs. A module's node lists the shapes of
+    its tensors that are used outside it.
+    """
+    nodes: list[_Node] = []
+    modules: dict[tuple[str, ...], _Node] = {}
+    owner: dict[str, str] = {}  # node id -> the id of the node it is drawn as
+    for node in drawing.nodes:
+        if not node.path or node.kind == "output":  # outputs stand outside the modules
+            nodes.append(_Node(node.id, node.kind, node.text, (), node.summary))
+            owner[node.id] = node.id
+            continue
+        if node.path not in modules:
+            modules[node.path] = _Node(f"m{len(modules)}", "module", _escape(node.path[-1]), node.path[:-1])
+            nodes.append(modules[node.path])
+        owner[node.id] = modules[node.path].id
+    by_id = {node.id: node for node in drawing.nodes}
+    leaving: dict[str, list[str]] = {}  # module node id -> the shapes of its tensors used outside it
+    edges: dict[tuple[str, str], None] = {}  # an ordered set
+    for source, target in drawing.edges:
+        edge = (owner[source], owner[target])
+        if edge[0] == edge[1]:
+            continue
+        edges[edge] = None
+        shape = by_id[source].summary  # empty for ops
+        if edge[0] != source and shape and shape not in leaving.setdefault(edge[0], []):
+            leaving[edge[0]].append(shape)
+    for node in modules.values():
+        node.text += "".join(f"<BR/>{_escape(shape)}" for shape in leaving.get(node.id, []))
+    return _Drawing(nodes, list(edges))
+
+
+def _too_large_message(drawing: _Drawing, shown: _Drawing, max_nodes: int, collapsed: bool) -> str:
+    ops = sum(node.kind == "op" for node in drawing.nodes)
+    message = (
+        f"to_dot: the drawing would have {len(shown.nodes):,} nodes, more than max_nodes={max_nodes:,} "
+        f"(the graph has {len(drawing.nodes) - ops:,} tensors and {ops:,} ops); Graphviz gets slow and "
+        "the picture unreadable past a few hundred nodes. "
+    )
+    if collapsed:
+        return message + "Pass a larger max_nodes (None for no limit), or draw a smaller part of the model."
+    if any(node.path for node in drawing.nodes):
+        return message + (
+            f"Pass collapse_modules=True for one node per module ({len(_collapse(drawing).nodes):,} nodes), "
+            "or a larger max_nodes (None for no limit)."
+        )
+    return message + (
+        "Run the forward pass inside tg.viz.record_modules(model) and pass collapse_modules=True for one "
+        "node per module, or pass a larger max_nodes (None for no limit)."
+    )
+
+
+# ----------------------------------------------------------------------------- DOT text
+def _statements(drawing: _Drawing, rankdir: str, cluster_modules: bool, legend: bool) -> list[str]:
+    """The lines between ``digraph ... {`` and ``}``: settings, nodes (boxed per module), arrows, legend."""
+    font = 'fontname="Helvetica,Arial,sans-serif" fontsize=10'
+    lines = [
+        f"\tgraph [rankdir={rankdir} {font} nodesep=0.2 ranksep=0.3]\n",
+        f"\tnode [{font} margin=0.05 height=0.3]\n",
+        '\tedge [color="#555555" arrowsize=0.6]\n',
+    ]
+    members: dict[tuple[str, ...], list[_Node]] = {}  # module path -> the nodes drawn directly in it
+    inner: dict[tuple[str, ...], list[tuple[str, ...]]] = {}  # module path -> the boxes directly in it
+    boxes: set[tuple[str, ...]] = set()
+    for node in drawing.nodes:
+        path = node.path if cluster_modules else ()
+        members.setdefault(path, []).append(node)
+        for depth in range(len(path), 0, -1):  # list the box in its enclosing box, and so on outwards
+            if path[:depth] in boxes:
+                break
+            boxes.add(path[:depth])
+            inner.setdefault(path[: depth - 1], []).append(path[:depth])
+    lines += _box_statements((), members, inner, count=iter(range(len(drawing.nodes))))
+    lines += [f"\t{source} -> {target}\n" for source, target in drawing.edges]
+    if legend:
+        kinds = {node.kind for node in drawing.nodes}
+        rows = "".join(f'<TR><TD BGCOLOR="{COLORS[kind]}">{kind}</TD></TR>' for kind in COLORS if kind in kinds)
+        table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2"><TR><TD BORDER="0">legend</TD></TR>{rows}</TABLE>'
+        lines.append(f"\tlegend [label=<{table}> shape=plain]\n")
+    return lines
+
+
+def _box_statements(
+    path: tuple[str, ...],
+    members: dict[tuple[str, ...], list[_Node]],
+    inner: dict[tuple[str, ...], list[tuple[str, ...]]],
+    count: Iterator[int],
+) -> list[str]:
+    """The nodes of one module's box, then its inner boxes (recursion only as deep as modules nest)."""
+    indent = "\t" * (len(path) + 1)
+    lines = [indent + _node_statement(node) for node in members.get(path, [])]
+    for box in inner.get(path, []):
+        lines.append(f"{indent}subgraph cluster_{next(count)} {{\n")
+        lines.append(f'{indent}\tlabel=<{_escape(box[-1])}> style=rounded color="#999999" labeljust=l\n')
+        lines += _box_statements(box, members, inner, count)
+        lines.append(indent + "}\n")
+    return lines
+
+
+def _node_statement(node: _Node) -> str:
+    color = COLORS[node.kind]
+    if node.kind == "op":
+        return f'{node.id} [label=<{node.text}> shape=ellipse style=filled fillcolor="{color}"]\n'
+    if node.kind == "module":
+        return f'{node.id} [label=<{node.text}> shape=box style="rounded,filled" fillcolor="{color}"]\n'
+    table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" BGCOLOR="{color}"><TR>{node.text}</TR></TABLE>'
+    return f"{node.id} [label=<{table}> shape=plain]\n"
+
+
+def _escape(text: str) -> str:
+    """Text for an HTML-like label: &, < and > escaped, line breaks as <BR/>."""
+    return "<BR/>".join(html.escape(line, quote=False) for line in text.split("\n"))
+
+
+def _shape_text(tensor: Tensor) -> str:
+    return f"{tuple(tensor.shape)} {tensor.dtype}"
+
+
+def _values(array: Any) -> str:
+    """Up to MAX_SHOWN_VALUES values, 4 significant digits each; else how many there are."""
+    values = backend.as_numpy(array)
+    if values.size > MAX_SHOWN_VALUES:
+        return f"({values.size:,} values)"
+    text = np.array2string(values, separator=", ", formatter={"float_kind": lambda v: f"{v:.4g}"})
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def _import_graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(
+            'draw_graph and render need the graphviz Python package: pip install "tinygrad_edu[viz]" '
+            f"(or pip install graphviz), and Graphviz's dot program: {INSTALL_GRAPHVIZ}. "
+            "to_dot() needs neither."
+        ) from error
+    return graphviz
