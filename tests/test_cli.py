@@ -228,3 +228,10 @@ def test_demo_learns_xor_and_checks_every_gradient(capsys):
         assert predicted == target
         assert abs(float(probability) - int(target)) < 0.1
     assert "all gradients agree" in out
+
+
+def test_momentum_with_adam_is_refused_instead_of_ignored():
+    from tinygrad_edu import recipes
+
+    with pytest.raises(ValueError, match=r"momentum.*sgd and rmsprop"):
+        recipes.make_optimizer("adam", [tg.Tensor([1.0], requires_grad=True)], lr=0.1, momentum=0.9)

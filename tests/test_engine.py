@@ -589,3 +589,10 @@ def test_integer_tensors_are_constants(device: str) -> None:
     y.sum().backward()
     np.testing.assert_array_equal(_host(x.grad), [1.0, 2.0, 3.0])
     assert a.grad is None
+
+
+def test_grad_of_the_same_input_listed_twice_fills_both_places() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    first, second = tg.grad((x * x).sum(), [x, x])
+    np.testing.assert_array_equal(first.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(second.numpy(), [2.0, 4.0])

@@ -749,3 +749,32 @@ def test_loss_matches_torch(torch, ours: type, name: str, prediction: np.ndarray
     np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
     if differentiable_target:
         np.testing.assert_allclose(t_ours.grad.numpy(), t_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- containers as PyTorch
+def test_slicing_a_sequential_keeps_the_layer_names():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert list(model[1:].state_dict()) == ["2.weight", "2.bias"]  # as torch: names do not shift
+
+
+def test_a_layer_registered_twice_is_in_the_state_dict_under_both_names():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, shared)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert len(list(model.parameters())) == 2  # but it is one set of parameters
+
+
+def test_an_empty_sequential_is_still_a_submodule():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential())
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1"]
+    model.eval()
+    assert model[1].training is False
+
+
+def test_zero_grad_without_none_cuts_a_create_graph_gradient_off_its_graph():
+    layer = nn.Linear(2, 1)
+    (layer(tg.Tensor([[1.0, 2.0]])) ** 2).sum().backward(create_graph=True)
+    assert layer.weight.grad.grad_fn is not None
+    layer.zero_grad(set_to_none=False)
+    assert layer.weight.grad.grad_fn is None
+    np.testing.assert_array_equal(layer.weight.grad.numpy(), 0.0)

@@ -676,3 +676,22 @@ def test_plot_history_leaves_the_matplotlib_backend_alone(tmp_path):
     finally:
         matplotlib.use(before)
     assert (tmp_path / "curves.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+# ----------------------------------------------------------------------------- loss reductions and default metrics
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_evaluate_reports_the_mean_loss_per_sample_whatever_the_reduction(reduction):
+    """A loss with reduction="sum" (or "none") is still reported as the mean over samples."""
+    x, y = line_data(40)
+    model = small_mlp()
+    expected = evaluate(model, batches(x, y, 16), nn.CrossEntropyLoss())["loss"]
+    result = evaluate(model, batches(x, y, 16), nn.CrossEntropyLoss(reduction=reduction))
+    assert result["loss"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_default_metrics_give_accuracy_for_classification_and_nothing_for_regression():
+    x, y = line_data(32)
+    classifier = evaluate(small_mlp(), batches(x, y), nn.CrossEntropyLoss())
+    regression = evaluate(nn.Linear(2, 1), batches(x, y.astype(np.float32).reshape(-1, 1)), nn.MSELoss())
+    assert set(classifier) == {"loss", "accuracy"}
+    assert set(regression) == {"loss"}  # "accuracy" of a regression would be a meaningless 0.0

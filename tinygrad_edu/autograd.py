@@ -86,6 +86,21 @@ class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
 module_recorder: Any = None
 
 
+def clear_gradients(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget accumulated gradients before the next backward: ``.grad = None``, or zeros in place.
+
+    A gradient made with ``create_graph=True`` is part of a graph: it is cut off first, so zeroing
+    it never writes into a node that another computation still uses.
+    """
+    for tensor in tensors:
+        if set_to_none:
+            tensor.grad = None
+        elif tensor.grad is not None:
+            if tensor.grad.grad_fn is not None:
+                tensor.grad = tensor.grad.detach()
+            tensor.grad.data[...] = 0
+
+
 # ----------------------------------------------------------------------------- Function
 class _SavedOutput:
     """Stands in for the output among saved tensors; resolved through a weakref (no cycle)."""
@@ -205,7 +220,11 @@ def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception
             f"with .to('{devices[0]}') or .to('{devices[-1]}') first"
         )
     described = ", ".join(f"shape {tuple(t.shape)} {t.dtype}" for t in tensors)
-    return type(error)(f"{name}: cannot apply to operands ({described}): {error}")
+    message = f"{name}: cannot apply to operands ({described}): {error}"
+    try:
+        return type(error)(message)
+    except TypeError:  # NumPy's own exception classes may need more arguments than a message
+        return next(kind(message) for kind in (IndexError, TypeError, ValueError) if isinstance(error, kind))
 
 
 def _freed_graph_message(ctx: Function) -> str:
@@ -315,7 +334,11 @@ def run_backward(
     grads: dict[int, Tensor] = {}
     for root, grad in zip(roots, root_grads, strict=True):
         grads[id(root)] = grad if id(root) not in grads else grads[id(root)] + grad
-    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    wanted: dict[int, list[int]] | None = None  # input tensor -> its positions in ``inputs``
+    if inputs is not None:
+        wanted = {}
+        for position, t in enumerate(inputs):
+            wanted.setdefault(id(t), []).append(position)
     found: list[Tensor | None] = [] if inputs is None else [None] * len(inputs)
     leaves = _LeafGradients(shared=[g.data for g in root_grads])
     previous = _grad_mode.enabled
@@ -326,7 +349,8 @@ def run_backward(
             grad = grads.pop(id(tensor), None)
             ctx = tensor._ctx
             if wanted is not None and id(tensor) in wanted:
-                found[wanted[id(tensor)]] = grad
+                for position in wanted[id(tensor)]:
+                    found[position] = grad
             if grad is None:
                 continue
             if ctx is None:

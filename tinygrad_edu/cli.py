@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import recipes
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="A readable autograd engine for learning.")
@@ -20,15 +22,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Train an MLP classifier. Defaults reproduce the classic Fashion-MNIST DNN: "
         "784-1024-128-64-10 with ReLU, SGD lr=0.01, batch 64 (shuffled, drop_last), 20 epochs, cross-entropy.",
     )
-    train.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "mnist", "two-moons", "spirals"])
+    train.add_argument("--dataset", default="fashion-mnist", choices=recipes.DATASETS)
     train.add_argument(
         "--data-root", default=None, help="folder with the IDX .gz files (default: search, then download)"
     )
-    train.add_argument("--hidden", type=int, nargs="*", default=[1024, 128, 64], help="hidden layer sizes")
-    train.add_argument("--activation", default="relu", choices=["relu", "leaky_relu", "sigmoid", "tanh"])
+    train.add_argument("--hidden", type=int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes")
+    train.add_argument("--activation", default="relu", choices=sorted(recipes.ACTIVATIONS))
     train.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer")
     train.add_argument("--batch-norm", action="store_true", help="BatchNorm1d after each hidden Linear")
-    train.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "adamw", "rmsprop"])
+    train.add_argument("--optimizer", default="sgd", choices=sorted(recipes.OPTIMIZERS))
     train.add_argument("--lr", type=float, default=0.01, help="learning rate")
     train.add_argument("--momentum", type=float, default=0.0, help="momentum (sgd, rmsprop)")
     train.add_argument("--batch-size", type=int, default=64)
@@ -55,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "MLP, with parameter names and one box per module. The format follows the file name: .svg, .png, .pdf, "
         "or .dot (DOT text, needs no Graphviz).",
     )
-    graph.add_argument("--hidden", type=int, nargs="*", default=[1024, 128, 64], help="hidden layer sizes")
+    graph.add_argument("--hidden", type=int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes")
     graph.add_argument("--batch-size", type=int, default=64)
     graph.add_argument("--collapse", action="store_true", help="one node per module instead of its ops")
     graph.add_argument("--out", default="runs/graph/mlp_graph.svg", help="output file (.svg, .png, .pdf or .dot)")
@@ -99,7 +101,7 @@ def train(args: argparse.Namespace) -> int:
 
     import tinygrad_edu as tg
 
-    from . import nn, recipes
+    from . import nn
     from .data import DataLoader, TensorDataset, train_val_split
     from .files import write_bytes_atomically
     from .train import EarlyStopping, evaluate, fit, plot_history
@@ -181,9 +183,10 @@ def train(args: argparse.Namespace) -> int:
             dropout=args.dropout,
             batch_norm=args.batch_norm,
         )
-    except (ImportError, RuntimeError) as error:  # no graphviz package or no dot program
+    except (ImportError, RuntimeError, ValueError) as error:  # no graphviz, no dot, or too big to draw
         print(f"(no graph.svg: {error})")
-    print(f"wrote {out}/model.safetensors, history.json, results.json, curves.png and graph.svg")
+    written = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
+    print(f"wrote {', '.join(written)} in {out}/")
     return 0
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .autograd import enable_grad
+from .autograd import clear_gradients, enable_grad
 from .tensor import Tensor
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
@@ -87,13 +87,7 @@ class Optimizer:
     # ------------------------------------------------------------------ the training-loop API
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every gradient: set ``.grad`` to None (default), or fill it with zeros in place."""
-        for _, p, _ in self._indexed_params():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                if p.grad.grad_fn is not None:  # a create_graph gradient: cut it off its graph first
-                    p.grad = p.grad.detach()
-                p.grad.data[...] = 0
+        clear_gradients((p for _, p, _ in self._indexed_params()), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose ``.grad`` is None are skipped).

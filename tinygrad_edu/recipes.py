@@ -18,6 +18,8 @@ from .data import datasets, toy, train_val_split
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}
 CLASSIC_HIDDEN = (1024, 128, 64)  # the classic Fashion-MNIST DNN: 784-1024-128-64-10
+TOY_DATASETS = {"two-moons": lambda: toy.two_moons(2000, noise=0.15), "spirals": lambda: toy.spirals(1500, 3, 0.2)}
+DATASETS = ("fashion-mnist", "mnist", *TOY_DATASETS)
 
 
 @dataclass
@@ -51,10 +53,9 @@ def load_classification(name: str, root: str | None = None, download: bool = Tru
         loader = datasets.fashion_mnist if name == "fashion-mnist" else datasets.mnist
         (x_train, y_train), (x_test, y_test) = loader(root=root, download=download)
         return ClassificationData(normalize_images(x_train), y_train, normalize_images(x_test), y_test, 10, name)
-    makers = {"two-moons": lambda: toy.two_moons(2000, noise=0.15), "spirals": lambda: toy.spirals(1500, 3, 0.2)}
-    if name not in makers:
-        raise ValueError(f"unknown dataset {name!r}: choose from fashion-mnist, mnist, {', '.join(makers)}")
-    x, y = makers[name]()
+    if name not in TOY_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}: choose from {', '.join(DATASETS)}")
+    x, y = TOY_DATASETS[name]()
     (x_train, y_train), (x_test, y_test) = train_val_split(x, y, val_fraction=0.2)
     return ClassificationData(x_train, y_train, x_test, y_test, int(y.max()) + 1, name)
 
@@ -85,9 +86,11 @@ def build_mlp(
 
 
 def make_optimizer(name: str, params: object, lr: float, momentum: float = 0.0) -> optim.Optimizer:
-    """An optimizer by name; ``momentum`` applies to SGD and RMSprop."""
+    """An optimizer by name; ``momentum`` applies to SGD and RMSprop (Adam has its own, ``betas``)."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}: choose from {sorted(OPTIMIZERS)}")
     if name in ("sgd", "rmsprop"):
         return OPTIMIZERS[name](params, lr=lr, momentum=momentum)
+    if momentum:
+        raise ValueError(f"momentum={momentum} applies to sgd and rmsprop; {name} keeps its own averages (betas)")
     return OPTIMIZERS[name](params, lr=lr)

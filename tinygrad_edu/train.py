@@ -54,14 +54,22 @@ METRICS: dict[str, Callable[[Tensor, Tensor], Any]] = {"accuracy": accuracy}
 Metrics = Iterable[str | Callable] | Mapping[str, Callable] | None
 
 
-def _resolve_metrics(metrics: Metrics, loss_fn: Any = None) -> dict[str, Callable]:
-    """Metric functions by name: built-in names, functions (named by ``__name__``) or a name -> function dict."""
+def _resolve_metrics(metrics: Metrics | str, loss_fn: Any = None) -> dict[str, Callable]:
+    """Metric functions by name: built-in names, functions (named by ``__name__``) or a name -> function dict.
+
+    ``"auto"`` (the default of ``fit`` and ``evaluate``) means accuracy for a classification loss
+    and nothing for a regression loss, where "accuracy" has no meaning.
+    """
     if isinstance(metrics, Mapping):
         return dict(metrics)
-    from .nn.functional import binary_cross_entropy_with_logits
-    from .nn.losses import BCEWithLogitsLoss
+    from .nn import functional as F
+    from .nn import losses
 
-    logits = isinstance(loss_fn, BCEWithLogitsLoss) or loss_fn is binary_cross_entropy_with_logits
+    logits = isinstance(loss_fn, losses.BCEWithLogitsLoss) or loss_fn is F.binary_cross_entropy_with_logits
+    if metrics == "auto":
+        classifying = (losses.CrossEntropyLoss, losses.NLLLoss, losses.BCELoss, losses.BCEWithLogitsLoss)
+        functions = (F.cross_entropy, F.nll_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
+        metrics = ("accuracy",) if isinstance(loss_fn, classifying) or loss_fn in functions else ()
     resolved: dict[str, Callable] = {}
     for metric in metrics or ():
         if isinstance(metric, str):
@@ -81,15 +89,18 @@ def _resolve_metrics(metrics: Metrics, loss_fn: Any = None) -> dict[str, Callabl
 class _Totals:
     """Sums of the loss and metric counts over the batches of one pass, kept on the device."""
 
-    def __init__(self, metrics: dict[str, Callable]) -> None:
+    def __init__(self, metrics: dict[str, Callable], loss_fn: Any) -> None:
         self.metrics = metrics
+        self.reduction = getattr(loss_fn, "reduction", "mean")  # how the loss folds a batch into a number
         self.loss_sum: Any = 0.0
         self.counts: dict[str, Any] = dict.fromkeys(metrics, 0)
         self.samples = 0
 
     def add(self, loss: Tensor, output: Tensor, target: Tensor) -> None:
         batch = len(target) if target.ndim else 1
-        self.loss_sum = self.loss_sum + loss.data * batch  # an array sum: no host synchronisation
+        # The loss summed over the batch's samples, as an array: no host synchronisation.
+        batch_sum = loss.data * batch if self.reduction == "mean" else loss.data.sum()
+        self.loss_sum = self.loss_sum + batch_sum
         for name, metric in self.metrics.items():
             self.counts[name] = self.counts[name] + metric(output, target)
         self.samples += batch
@@ -215,7 +226,7 @@ class EarlyStopping(Callback):
             self.stop_training = True
 
     def on_train_end(self, model: Module, history: History) -> None:
-        if self.stop_training:
+        if self.stop_training:  # also when the callbacks are driven by a loop other than fit
             history.stopped_epoch = history.epochs[-1]
         history.best_epoch = self.best_epoch
         if self.restore_best_weights and self.best_state is not None:
@@ -265,7 +276,7 @@ def train_epoch(
 ) -> dict[str, float]:
     """One pass over ``loader``: forward, loss, backward, step for every mini-batch."""
     model.train()
-    totals = _Totals(metrics)
+    totals = _Totals(metrics, loss_fn)
     batches = len(loader) if hasattr(loader, "__len__") else 0
     samples_total = len(getattr(loader, "dataset", ())) if hasattr(loader, "dataset") else 0
     bar = _Progress(_progress_wanted(progress), batches, epoch, epochs)
@@ -292,13 +303,13 @@ def evaluate(
     model: Module,
     loader: Iterable[Batch],
     loss_fn: Callable[[Tensor, Tensor], Tensor],
-    metrics: Metrics = ("accuracy",),
+    metrics: Metrics | str = "auto",
 ) -> dict[str, float]:
     """Mean loss and metrics over ``loader`` in eval mode, without recording a graph."""
     metrics = _resolve_metrics(metrics, loss_fn)
     was_training = model.training
     model.eval()
-    totals = _Totals(metrics)
+    totals = _Totals(metrics, loss_fn)
     try:
         with no_grad():
             for x, y in loader:
@@ -318,7 +329,7 @@ def fit(
     epochs: int,
     val_loader: Iterable[Batch] | None = None,
     callbacks: Sequence[Callback] = (),
-    metrics: Metrics = ("accuracy",),
+    metrics: Metrics | str = "auto",
     log_interval: int | None = None,
     verbose: bool = True,
     progress: bool | str = "auto",

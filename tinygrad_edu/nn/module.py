@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import autograd, backend
+from ..autograd import clear_gradients
 from ..tensor import Tensor, _wrap
 
 
@@ -111,17 +112,24 @@ class Module:
         return output
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every sub-module, depth first in registration order, each once."""
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every sub-module, depth first in registration order.
+
+        A module registered twice is listed once, under its first name (as PyTorch); with
+        ``remove_duplicate=False`` it is listed under every name, as ``state_dict`` needs.
+        """
         seen: set[int] = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{child}" if name else child, m) for child, m in module._modules.items() if m]
+            children = [
+                (f"{name}.{child}" if name else child, m) for child, m in module._modules.items() if m is not None
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -173,11 +181,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+        """Clear the gradients of every parameter (``.grad = None``, or zeros with ``set_to_none=False``)."""
+        clear_gradients(self.parameters(), set_to_none)
 
     def to(self, device: str) -> Module:
         """Move every parameter, gradient and buffer to ``device`` in place (objects keep their identity)."""
@@ -210,7 +215,7 @@ class Module:
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
         state: OrderedDict[str, Tensor] = OrderedDict()
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):  # a shared layer under each name
             for table in (module._parameters, module._buffers):
                 for name, tensor in table.items():
                     if tensor is not None:
@@ -260,10 +265,9 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index: int | slice) -> Module:
-        layers = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        return layers[index]
+        if isinstance(index, slice):  # the layers keep their names, as in PyTorch: m[1:] starts at "1"
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[index]
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -69,7 +69,8 @@ def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -
     was_training = model.training
     try:
         with no_grad():
-            model.eval()(Tensor(np.zeros((2, *input_shape), dtype=dtype)))
+            device = next((p.device for p in model.parameters()), "cpu")  # the zeros go where the model is
+            model.eval()(Tensor(np.zeros((2, *input_shape), dtype=dtype), device=device))
     finally:
         model.train(was_training)
         for remove in removers:
