@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--collapse", action="store_true", help="one node per module instead of its ops")
     graph.add_argument("--out", default="runs/graph/mlp_graph.svg", help="output file (.svg, .png, .pdf or .dot)")
 
+    commands.add_parser(  # listed here for --help; main() hands its options to the suite itself
+        "gradcheck",
+        add_help=False,
+        help="check every op's gradient (full and fast mode, float64 and float32, planted bugs, vs PyTorch)",
+    )
+
     demo = commands.add_parser("demo", help="train an MLP on XOR and check the gradient of every op")
     demo.add_argument("--hidden", type=int, default=4, help="hidden units (default 4)")
     demo.add_argument("--steps", type=int, default=2000, help="gradient descent steps (default 2000)")
@@ -71,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["gradcheck"]:  # the suite parses its own options (argparse cannot pass them through)
+        from .gradcheck_suite import main as gradcheck_suite
+
+        return gradcheck_suite(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "demo":
         from .demo import gradcheck_table, train_xor

@@ -2,10 +2,16 @@
 
 The numerical derivative of f at x along direction d is (f(x + eps d) - f(x - eps d)) / (2 eps),
 accurate to O(eps**2). ``gradcheck`` builds the whole Jacobian both ways and compares every
-element; ``fast_mode`` compares one random projection v^T J u per input instead (one backward
-pass and two forward passes per input), and on a mismatch falls back to the full comparison to
-report the worst element. Use float64 inputs: in float32, eps = 1e-6 is below the precision of
-most values and the differences are noise.
+element (d = one element at a time). ``fast_mode`` compares one random projection v^T J u per
+input instead (one backward pass and two forward passes per input), and on a mismatch falls
+back to the full comparison to report the worst element (when the Jacobian is small enough to
+build). In fast mode u has unit length and the step along it is eps * sqrt(n), so each of the
+input's n elements moves by about eps, as in full mode (PyTorch steps by eps along u, so the
+elements of a 10^5-element input move by only eps / 300).
+
+Use float64 inputs: in float32, eps = 1e-6 is below the precision of most values and the
+differences are noise. Each difference is divided by the step actually taken (x + eps rounded
+to the input's dtype), which keeps float32 checks with a larger eps (1e-3) accurate.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ import numpy as np
 from .autograd import enable_grad, no_grad
 from .backend import as_numpy, get_array_module
 from .tensor import Tensor, _wrap, grad
+
+# Fast mode explains a failure with the full Jacobian's worst element only up to this many
+# Jacobian entries (about 2,000 x 2,000): beyond it, the full check would take minutes.
+FULL_JACOBIAN_LIMIT = 4_000_000
 
 
 class GradcheckError(RuntimeError):
@@ -83,9 +93,17 @@ def check_gradients(
     if not fast_mode:
         return _full_check(fn, inputs, checked, eps, atol, rtol)
     result = _fast_check(fn, inputs, checked, eps, atol, rtol)
-    if not result.passed:  # explain the failure with the worst element of the full Jacobian
-        full = _full_check(fn, inputs, checked, eps, atol, rtol)
-        result.message = f"fast mode: {result.message}" + ("" if full.passed else f"; full Jacobian: {full.message}")
+    if result.passed:
+        return result
+    entries = _jacobian_entries(fn, inputs, checked)
+    if entries > FULL_JACOBIAN_LIMIT:  # too large to build: report the projection alone
+        result.message = (
+            f"fast mode: {result.message}; the full Jacobian ({entries:,} entries) is too large to search "
+            "for the worst element: check the function on smaller inputs to find it"
+        )
+        return result
+    full = _full_check(fn, inputs, checked, eps, atol, rtol)  # explain the failure with the worst element
+    result.message = f"fast mode: {result.message}" + ("" if full.passed else f"; full Jacobian: {full.message}")
     return result
 
 
@@ -127,6 +145,22 @@ def gradgradcheck(
     that each op's backward is itself correctly differentiable. ``grad_outputs`` (v) are random
     when not given.
     """
+    result = check_second_gradients(fn, inputs, grad_outputs, eps, atol, rtol, fast_mode)
+    if not result.passed and raise_exception:
+        raise GradcheckError(result.message)
+    return result.passed
+
+
+def check_second_gradients(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    grad_outputs: Sequence[Tensor] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    fast_mode: bool = False,
+) -> GradcheckResult:
+    """Run the comparison behind ``gradgradcheck`` and return its findings instead of raising."""
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     outputs = _as_outputs(fn(*inputs))
     if grad_outputs is None:
@@ -146,7 +180,7 @@ def gradgradcheck(
             found = grad([o for o, _ in pairs], wrt, [v for _, v in pairs], create_graph=True, allow_unused=True)
         return tuple(_zeros_like(x) if g is None else g for g, x in zip(found, wrt, strict=True))
 
-    return gradcheck(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol, raise_exception, fast_mode)
+    return check_gradients(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol, fast_mode)
 
 
 # ----------------------------------------------------------------------------- the two checks
@@ -180,10 +214,14 @@ def _full_check(
 def _fast_check(
     fn: Callable, inputs: tuple, checked: list[int], eps: float, atol: float, rtol: float
 ) -> GradcheckResult:
-    """Compare v^T J u for random u (per input) and v (per output): one backward pass in all."""
+    """Compare v^T J u for random u (per input) and v (per output): one backward pass in all.
+
+    u and v are uniform in [-1, 1] (any continuous distribution centred on 0 will do: a wrong
+    Jacobian then almost surely changes v^T J u), u scaled to unit length.
+    """
     rng = np.random.default_rng(0)
     outputs = _as_outputs(fn(*inputs))
-    weights = [rng.standard_normal(out.shape) for out in outputs]
+    weights = [rng.uniform(-1.0, 1.0, out.shape) for out in outputs]
     differentiable = [(o, w) for o, w in zip(outputs, weights, strict=True) if o.requires_grad]
     vjps = grad(
         [o for o, _ in differentiable],
@@ -194,12 +232,17 @@ def _fast_check(
     )
     errors = _Errors(atol, rtol)
     for i, vjp in zip(checked, vjps, strict=True):
-        direction = rng.standard_normal(inputs[i].shape)
+        direction = rng.uniform(-1.0, 1.0, inputs[i].shape)
         direction /= np.linalg.norm(direction) or 1.0
-        analytical = 0.0 if vjp is None else float(np.sum(as_numpy(vjp.data) * direction))
-        plus = _evaluate(fn, _perturbed(inputs, i, eps * direction))
-        minus = _evaluate(fn, _perturbed(inputs, i, -eps * direction))
-        numerical = sum(float(np.sum(w * (p - m))) for w, p, m in zip(weights, plus, minus, strict=True)) / (2 * eps)
+        step = eps * np.sqrt(inputs[i].size)  # each element moves by about eps, as in full mode
+        above, below = _perturbed(inputs, i, step * direction), _perturbed(inputs, i, -step * direction)
+        plus, minus = _evaluate(fn, above), _evaluate(fn, below)
+        numerical = sum(float(np.vdot(w, p - m)) for w, p, m in zip(weights, plus, minus, strict=True)) / (2 * step)
+        # the move actually made (2 step u, once x +- step u are rounded to the input's dtype)
+        moved = _as_float64(above[i].data) - _as_float64(below[i].data)
+        if not moved.any():  # eps is below the dtype's resolution: nothing moved, and the check must not pass
+            moved = 2 * step * direction
+        analytical = 0.0 if vjp is None else float(np.vdot(_as_float64(vjp.data), moved)) / (2 * step)
         if not (np.isfinite(analytical) and np.isfinite(numerical)):
             message = f"non-finite projected gradient for input {i}: analytical {analytical}, numerical {numerical}"
             return GradcheckResult(False, float("nan"), float("nan"), message)
@@ -240,43 +283,78 @@ class _Errors:
 
 # ----------------------------------------------------------------------------- Jacobians
 def _analytical_jacobians(outputs: list[Tensor], wrt: list[Tensor]) -> list[list[np.ndarray]]:
-    """jacobians[input][output] of shape (output.size, input.size), one backward per output element."""
+    """jacobians[input][output] of shape (output.size, input.size): row k is d output[k] / d input.
+
+    Reverse mode gives one row per backward pass, so there is one pass per output element, all
+    through the one graph the caller built (``retain_graph=True``). The one-hot seed is a single
+    buffer whose 1 moves along, instead of a new array per row.
+    """
     jacobians = [[np.zeros((out.size, x.size)) for out in outputs] for x in wrt]
     for o, out in enumerate(outputs):
         if not out.requires_grad:
             continue  # a constant output: its Jacobian is zero
-        xp = get_array_module(out.data)
+        seed = get_array_module(out.data).zeros(out.shape, dtype=out.dtype)
+        one_hot = seed.reshape(-1)  # a view of seed: writing one_hot[k] writes the seed
+        seed_tensor = _wrap(seed)
         for k in range(out.size):
-            one_hot = xp.zeros(out.size, dtype=out.dtype)
             one_hot[k] = 1
-            grads = grad(out, wrt, _wrap(one_hot.reshape(out.shape)), retain_graph=True, allow_unused=True)
+            grads = grad(out, wrt, seed_tensor, retain_graph=True, allow_unused=True)
             for position, g in enumerate(grads):
-                if g is not None:
+                if g is not None:  # copied out before the seed changes (g may be the seed itself)
                     jacobians[position][o][k] = as_numpy(g.data).reshape(-1)
+            one_hot[k] = 0
     return jacobians
 
 
 def _numerical_jacobian(fn: Callable, inputs: tuple, i: int, eps: float) -> list[np.ndarray]:
-    """d outputs / d inputs[i] by central differences, one column per element of the input."""
-    size = inputs[i].size
-    columns = []
-    for k in range(size):
-        step = np.zeros(size)
-        step[k] = eps
-        step = step.reshape(inputs[i].shape)
-        plus = _evaluate(fn, _perturbed(inputs, i, step))
-        minus = _evaluate(fn, _perturbed(inputs, i, -step))
-        columns.append([((p - m) / (2 * eps)).reshape(-1) for p, m in zip(plus, minus, strict=True)])
-    outputs = len(columns[0]) if columns else len(_evaluate(fn, inputs))
-    return [np.stack([c[o] for c in columns], axis=1) if columns else np.zeros((0, 0)) for o in range(outputs)]
+    """d outputs / d inputs[i] by central differences, one column per element of the input.
+
+    Input ``i`` is replaced by a working copy whose elements are moved one at a time, in place,
+    and put back, so nothing is allocated per element but the function's own work. Each column
+    is divided by the step actually taken (x + eps and x - eps rounded to the input's dtype).
+    """
+    x = inputs[i]
+    work = x.data.copy()
+    arguments = (*inputs[:i], _wrap(work).requires_grad_(x.requires_grad), *inputs[i + 1 :])
+    flat = work.reshape(-1)  # a view of the working copy (a fresh copy is contiguous)
+    sizes = [out.size for out in _evaluate(fn, inputs)]
+    plus = [np.empty((flat.size, size)) for size in sizes]  # row k: each output at x + eps e_k
+    minus = [np.empty((flat.size, size)) for size in sizes]  # row k: each output at x - eps e_k
+    steps = np.empty((flat.size, 1))
+    with no_grad():
+        for k in range(flat.size):
+            value = flat[k]
+            flat[k] = value + eps
+            _store_row(fn(*arguments), plus, k)
+            high = float(flat[k])
+            flat[k] = value - eps
+            _store_row(fn(*arguments), minus, k)
+            steps[k] = (high - float(flat[k])) or 2 * eps  # 0 if eps is below the dtype's resolution here
+            flat[k] = value
+    return [((p - m) / steps).T for p, m in zip(plus, minus, strict=True)]
+
+
+def _store_row(result: Any, rows: list[np.ndarray], k: int) -> None:
+    """Copy each output of one evaluation into row ``k`` of its matrix (before the input moves again)."""
+    for row, out in zip(rows, _as_outputs(result), strict=True):
+        row[k] = as_numpy(out.data).reshape(-1)
 
 
 def _perturbed(inputs: tuple, i: int, step: np.ndarray) -> tuple:
     """A copy of ``inputs`` where input ``i`` is moved by ``step`` (the original is not touched)."""
     x = inputs[i]
-    xp = get_array_module(x.data)
-    moved = Tensor(x.data + xp.asarray(step, dtype=x.dtype), requires_grad=x.requires_grad)
-    return (*inputs[:i], moved, *inputs[i + 1 :])
+    moved = x.data + get_array_module(x.data).asarray(step, dtype=x.dtype)
+    return (*inputs[:i], _wrap(moved).requires_grad_(x.requires_grad), *inputs[i + 1 :])
+
+
+def _as_float64(array: Any) -> np.ndarray:
+    """A NumPy float64 view or copy of a backend array, for sums that must not round in float32."""
+    return as_numpy(array).astype(np.float64, copy=False)
+
+
+def _jacobian_entries(fn: Callable, inputs: tuple, checked: list[int]) -> int:
+    """How many entries the full Jacobians of ``fn`` with respect to the checked inputs have."""
+    return sum(inputs[i].size for i in checked) * sum(out.size for out in _evaluate(fn, inputs))
 
 
 def _evaluate(fn: Callable, inputs: tuple) -> list[np.ndarray]:

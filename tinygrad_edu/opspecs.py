@@ -133,33 +133,52 @@ def _fixed_mask_dropout(x: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- example arguments
-# One fixed, readable example per kind: the shapes the demo table and the benchmarks start from.
-_EXAMPLE_SHAPES: dict[str, tuple[tuple[int, ...], ...]] = {
-    "unary": ((3, 4),),
-    "binary": ((3, 4), (4,)),  # the second operand is broadcast over the rows
-    "reduce": ((3, 4),),
-    "axis": ((3, 4),),
-    "matmul": ((3, 4), (4, 2)),
-    "reshape": ((3, 4),),
-    "transpose": ((2, 3, 4),),
-    "expand": ((3, 1),),
-    "getitem": ((4, 3),),
-    "join": ((2, 3), (2, 3), (2, 3)),
-    "where": ((3, 4), (4,)),
-    "linear": ((3, 4), (2, 4), (2,)),
-    "batchnorm": ((4, 3), (3,), (3,)),
-    "class_loss": ((4, 5),),
-    "pair_loss": ((3, 4), (3, 4)),
+# Example input shapes per kind, at three sizes: "small" is the readable example the demo prints;
+# "medium" has about 10^3 elements in all differentiable inputs together (where a full Jacobian
+# still takes a fraction of a second) and "large" about 10^5 (for fast mode only: a full
+# Jacobian would have 10^10 entries).
+SIZES = ("small", "medium", "large")
+_EXAMPLE_SHAPES: dict[str, dict[str, tuple[tuple[int, ...], ...]]] = {
+    "unary": {"small": ((3, 4),), "medium": ((25, 40),), "large": ((250, 400),)},
+    # the second operand is broadcast over the rows
+    "binary": {"small": ((3, 4), (4,)), "medium": ((24, 40), (40,)), "large": ((249, 400), (400,))},
+    "reduce": {"small": ((3, 4),), "medium": ((25, 40),), "large": ((250, 400),)},
+    "axis": {"small": ((3, 4),), "medium": ((25, 40),), "large": ((250, 400),)},
+    "matmul": {"small": ((3, 4), (4, 2)), "medium": ((20, 25), (25, 20)), "large": ((200, 250), (250, 200))},
+    "reshape": {"small": ((3, 4),), "medium": ((25, 40),), "large": ((250, 400),)},
+    "transpose": {"small": ((2, 3, 4),), "medium": ((8, 10, 12),), "large": ((40, 50, 50),)},
+    "expand": {"small": ((3, 1),), "medium": ((1000, 1),), "large": ((100_000, 1),)},
+    "getitem": {"small": ((4, 3),), "medium": ((40, 25),), "large": ((400, 250),)},
+    "join": {"small": ((2, 3),) * 3, "medium": ((10, 33),) * 3, "large": ((100, 333),) * 3},
+    "where": {"small": ((3, 4), (4,)), "medium": ((24, 40), (40,)), "large": ((249, 400), (400,))},
+    "linear": {
+        "small": ((3, 4), (2, 4), (2,)),
+        "medium": ((20, 25), (20, 25), (20,)),
+        "large": ((200, 250), (200, 250), (200,)),
+    },
+    "batchnorm": {
+        "small": ((4, 3), (3,), (3,)),
+        "medium": ((50, 20), (20,), (20,)),
+        "large": ((5000, 20), (20,), (20,)),
+    },
+    "class_loss": {"small": ((4, 5),), "medium": ((100, 10),), "large": ((10_000, 10),)},
+    "pair_loss": {"small": ((3, 4), (3, 4)), "medium": ((20, 25), (20, 25)), "large": ((200, 250), (200, 250))},
 }
 _EXAMPLE_PARAMS: dict[str, dict] = {
     "reduce": {"axis": -1, "keepdims": False},
     "axis": {"axis": -1},
     "reshape": {"shape": (2, -1)},
     "transpose": {"axes": (2, 0, 1)},
-    "expand": {"shape": (2, 3, 5)},
     "getitem": {"index": (np.array([0, 2, 2]), slice(None, None, 2))},  # a repeated row: gradients add
     "join": {"axis": 1},
 }
+
+
+def grid_step(spec: OpSpec, size: int) -> float:
+    """For an op that picks one element (``distinct``): the spacing of the grid ``sample_values``
+    draws ``size`` values from, so that a step well below it cannot swap two values' order."""
+    low, high = spec.domain_of(0)
+    return (high - low) / (size * spec.arity)
 
 
 def sample_values(
@@ -183,21 +202,27 @@ def sample_values(
 
 
 def example_arguments(
-    spec: OpSpec, rng: np.random.Generator, dtype: str = "float64", scale: int = 1
+    spec: OpSpec, rng: np.random.Generator, dtype: str = "float64", size: str = "small"
 ) -> tuple[tuple, dict]:
     """Example inputs (Tensors requiring grad) and keyword parameters for checking ``spec``.
 
-    ``scale`` multiplies the first dimension of every input, to build larger cases.
+    ``size`` is one of ``SIZES``: "small" (a dozen elements), "medium" (about 10^3 elements in
+    the differentiable inputs together) or "large" (about 10^5).
     """
-    shapes = [(shape[0] * scale, *shape[1:]) for shape in _EXAMPLE_SHAPES[spec.kind]]
+    shapes = _EXAMPLE_SHAPES[spec.kind][size]
     inputs = tuple(
         Tensor(sample_values(spec, i, s, rng), dtype=dtype, requires_grad=True) for i, s in enumerate(shapes)
     )
     if spec.kind == "where":
         return (Tensor(rng.random(shapes[0]) > 0.5), *inputs), {}
     params = dict(_EXAMPLE_PARAMS.get(spec.kind, {}))
-    if spec.kind == "expand":
-        params["shape"] = (2, shapes[0][0], 5)
+    if spec.kind == "expand":  # a new leading axis and the last axis stretched: (n, 1) -> (2, n, k)
+        params["shape"] = (2, shapes[0][0], 5 if size == "small" else 2)
     if spec.kind == "class_loss":
         params["target"] = Tensor(rng.integers(0, shapes[0][-1], size=shapes[0][:-1]))
     return inputs, params
+
+
+def fixed_dropout_scale(shape: tuple[int, ...]) -> np.ndarray:
+    """What ``dropout_fixed_mask`` multiplies its input by: 0 where dropped, 1 / (1 - p) elsewhere."""
+    return _fixed_mask_dropout(Tensor(np.ones(shape), dtype="float64")).numpy()

@@ -348,16 +348,12 @@ class Tensor:
     def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
         """Variance with Bessel's ``correction`` (1 as PyTorch; 0 for the population variance)."""
         axis, keepdims = _axis_arguments(self, "var", axis, keepdims, None, None)
-        count = self.size if axis is None else math.prod(self.shape[i] for i in axis)
-        centred = self - self.mean(axis=axis, keepdims=True)
-        return (centred * centred).sum(axis=axis, keepdims=keepdims) / max(count - correction, 0)
+        return ops.Var.apply(_floating(self), axis=axis, keepdims=keepdims, correction=correction)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """log(sum(exp(x))) without overflow: the max is factored out first."""
         axis, keepdims = _axis_arguments(self, "logsumexp", axis, keepdims, None, None)
-        peak = self.detach().max(axis=axis, keepdims=True)
-        total = (self - peak).exp().sum(axis=axis, keepdims=True).log() + peak
-        return total if keepdims else total.reshape(*ops._reduced_shape(self.shape, axis))
+        return ops.LogSumExp.apply(_floating(self), axis=axis, keepdims=keepdims)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         return ops.Softmax.apply(_floating(self), axis=_single_axis(self, "softmax", axis if dim is None else dim))
