@@ -355,3 +355,27 @@ def test_log_of_large_value_is_finite(device: str) -> None:
         y.sum().backward()
     np.testing.assert_allclose(y.numpy(), [np.log(1e4), 0.0], rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), [1e-4, 1.0], rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- integers meeting floats (as PyTorch)
+@pytest.mark.parametrize("float_dtype", ["float32", "float64"])
+def test_an_integer_tensor_takes_the_float_tensors_dtype_in_either_order(float_dtype: str) -> None:
+    floats, ints = tg.Tensor([1.5, 2.5], dtype=float_dtype), tg.Tensor([1, 2])
+    for result in (floats + ints, ints + floats, floats * ints, tg.maximum(ints, floats)):
+        assert result.dtype == np.dtype(float_dtype)
+
+
+def test_integer_scalars_too_big_for_uint8_promote_instead_of_wrapping_or_failing() -> None:
+    pixels = tg.Tensor(np.array([10, 200], dtype=np.uint8))
+    np.testing.assert_allclose((pixels / 256).numpy(), [10 / 256, 200 / 256], rtol=1e-6)
+    assert (pixels / 256).dtype == np.float32
+    np.testing.assert_array_equal((pixels + 300).numpy(), [310, 500])
+    np.testing.assert_array_equal((pixels > 100).numpy(), [False, True])
+
+
+def test_logsumexp_of_a_row_of_minus_infinity_is_minus_infinity() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = tg.Tensor([[-np.inf, -np.inf], [0.0, 1.0]]).logsumexp(axis=1).numpy()
+    assert result[0] == -np.inf
+    np.testing.assert_allclose(result[1], np.log(1 + np.e), rtol=1e-6)

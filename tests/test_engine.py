@@ -596,3 +596,24 @@ def test_grad_of_the_same_input_listed_twice_fills_both_places() -> None:
     first, second = tg.grad((x * x).sum(), [x, x])
     np.testing.assert_array_equal(first.numpy(), [2.0, 4.0])
     np.testing.assert_array_equal(second.numpy(), [2.0, 4.0])
+
+
+def test_second_derivatives_through_leaf_gradients_that_had_to_be_copied() -> None:
+    """cat gives both inputs slices of one gradient, so one of them is copied into its .grad;
+    with create_graph=True that copy must stay in the graph, or the second derivative is lost."""
+    a = tg.Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    b = tg.Tensor([3.0, 4.0], dtype="float64", requires_grad=True)
+    (tg.cat([a, b]) ** 3).sum().backward(create_graph=True)
+    grad_a, grad_b = a.grad, b.grad  # 3a^2 and 3b^2
+    a.grad = b.grad = None
+    ((grad_a * grad_a).sum() + (grad_b * grad_b).sum()).backward()
+    np.testing.assert_allclose(a.grad.numpy(), 36 * np.array([1.0, 8.0]))  # d/da 9a^4 = 36a^3
+    np.testing.assert_allclose(b.grad.numpy(), 36 * np.array([27.0, 64.0]))
+
+
+def test_clone_copies_memory_and_passes_gradients_through() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    assert not np.shares_memory(x.data, y.data)
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])

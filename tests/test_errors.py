@@ -262,3 +262,13 @@ def test_unknown_device_lists_valid_devices() -> None:
     """An unknown device name is repeated and the valid choices are listed."""
     with pytest.raises(ValueError, match=r"tpu.*cpu.*cuda"):
         tg.Tensor([1.0], device="tpu")
+
+
+def test_an_array_of_strings_is_refused_with_its_dtype() -> None:
+    with pytest.raises(TypeError, match=r"dtype <U1.*numbers"):
+        tg.Tensor(np.array(["a", "b"]))
+
+
+def test_an_unknown_device_name_in_to_says_what_is_accepted() -> None:
+    with pytest.raises(TypeError, match=r"unknown device or dtype 'gpu'.*'cpu', 'cuda'"):
+        tg.Tensor([1.0]).to("gpu")

@@ -181,6 +181,7 @@ NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
     "log_softmax": lambda x, axis: np.log(_softmax(x, axis)),
     "reshape": np.reshape,
     "flatten": np.ravel,
+    "clone": np.copy,
     "transpose": lambda x, axes: np.transpose(x, axes),
     "T": np.transpose,
     "expand": lambda x, shape: np.broadcast_to(x, resolve_expand_target(x.shape, shape)),
@@ -211,7 +212,8 @@ def numpy_reference(spec: OpSpec, case: OpCase) -> np.ndarray:
 PUBLIC_DIFFERENTIABLE_OPS = (
     "add sub mul div pow matmul neg exp log sqrt abs tanh sigmoid relu leaky_relu clip "
     "sum mean max min softmax log_softmax reshape flatten transpose getitem cat stack where "
-    "maximum minimum expand"
+    "maximum minimum expand clone softplus var logsumexp linear batch_norm cross_entropy nll_loss mse_loss l1_loss "
+    "binary_cross_entropy bce_with_logits"
 ).split()
 
 

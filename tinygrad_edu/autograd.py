@@ -312,7 +312,7 @@ class _LeafGradients:
         array = grad.data
         memory = id(array if array.base is None else backend.owner(array))
         if memory in self._owners or not backend.is_writeable(array):
-            grad = _wrap(grad.data.copy())  # never let two .grad share memory
+            grad = grad.clone()  # never let two .grad share memory (a recorded copy under create_graph)
         else:
             self._owners.add(memory)
         leaf.grad = grad

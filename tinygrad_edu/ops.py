@@ -353,6 +353,18 @@ class Clip(Function):
         return grad * inside
 
 
+class Clone(Function):
+    """clone: y = a copy of x in new memory; dy/dx = 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.data.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Cast(Function):
     """cast: y = x as another dtype; dy/dx = 1 (the engine casts the gradient back to x's dtype)."""
 
@@ -412,7 +424,9 @@ class LogSumExp(Function):
     def forward(ctx, x, axis, keepdims):
         xp = _xp(x)
         peak = x.data.max(axis=axis, keepdims=True)
-        kept = xp.log(xp.exp(x.data - peak).sum(axis=axis, keepdims=True)) + peak
+        peak = xp.where(xp.isfinite(peak), peak, 0)  # a row of -inf has logsumexp -inf, not NaN
+        with np.errstate(divide="ignore"):  # log(0) = -inf for such a row, as it should be
+            kept = xp.log(xp.exp(x.data - peak).sum(axis=axis, keepdims=True)) + peak
         ctx.save_for_backward(x)
         ctx.axis, ctx.peak = axis, peak
         return kept if keepdims else kept.reshape(_reduced_shape(x.shape, axis))

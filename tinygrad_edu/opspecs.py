@@ -103,6 +103,7 @@ OP_SPECS: tuple[OpSpec, ...] = (
     # shape and indexing
     OpSpec("reshape", lambda x, shape=(-1,): x.reshape(shape), "reshape"),
     OpSpec("flatten", lambda x: x.flatten(), "unary"),
+    OpSpec("clone", Tensor.clone, "unary"),
     OpSpec("transpose", lambda x, axes=None: x.transpose(*(axes or ())), "transpose"),
     OpSpec("T", lambda x: x.T, "unary"),
     OpSpec("expand", lambda x, shape=(): x.expand(shape), "expand"),

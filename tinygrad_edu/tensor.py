@@ -135,7 +135,7 @@ class Tensor:
         if self.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with shape {self.shape} is ambiguous; "
-                "use .any() / .all() style reductions, e.g. bool((t > 0).sum() > 0)"
+                "reduce it to one value first, e.g. bool((t > 0).sum() > 0) for 'any element is positive'"
             )
         return bool(self.data.item())
 
@@ -161,6 +161,10 @@ class Tensor:
         return f"Tensor({', '.join([body, *extras])})"
 
     # ------------------------------------------------------------------ graph
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow through it to this tensor."""
+        return ops.Clone.apply(self)
+
     def detach(self) -> Tensor:
         """The same data, cut off from the graph (no ``grad_fn``, no gradient)."""
         return _wrap(self.data)
@@ -192,6 +196,13 @@ class Tensor:
             else:
                 dtype = arg
         out = self
+        if isinstance(dtype, str):
+            try:
+                np.dtype(dtype)
+            except TypeError:
+                raise TypeError(
+                    f"to(): unknown device or dtype {dtype!r}: use 'cpu', 'cuda', or a dtype such as 'float32'"
+                ) from None
         if dtype is not None and np.dtype(dtype) != self.dtype:
             out = ops.Cast.apply(out, dtype=_check_dtype(dtype))
         if device is not None and backend.normalize_device(device) != out.device:
@@ -479,6 +490,8 @@ def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
         data = data.data
     target = backend.normalize_device(device) if device is not None else None
     if hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray | np.generic):
+        if data.dtype.kind not in _SUPPORTED_KINDS:
+            raise TypeError(f"cannot build a tensor from an array of dtype {data.dtype}: use numbers")
         source_device = backend.device_of(data)
         xp = backend.array_module(target or source_device)
         array = backend.to_device(data, target or source_device)
@@ -506,7 +519,8 @@ def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
     if isinstance(value, bool | np.bool_):
         return like
     if isinstance(value, numbers.Integral):
-        return like if like.kind != "b" else np.dtype(np.int64)
+        fits = like.kind in "iu" and np.iinfo(like).min <= value <= np.iinfo(like).max
+        return like if fits else np.dtype(np.int64)  # e.g. uint8 pixels + 300: no silent wrap-around
     if isinstance(value, numbers.Real):
         return like if like.kind == "f" else DEFAULT_FLOAT
     raise TypeError(f"unsupported operand {value!r} of type {type(value).__name__}: use a number or a Tensor")
@@ -529,11 +543,19 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
 
 
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
+    """Both operands of a binary op as Tensors, with PyTorch's promotion between integers and floats.
+
+    An integer tensor meeting a float one takes the float's dtype (NumPy would make int64 with
+    float32 into float64), and ``floating`` ops (true division) compute integers as float32.
+    """
+    if floating and self.data.dtype.kind != "f":
+        self = _floating(self)
     other = _as_operand(other, self)
-    if self.data.dtype.kind != "f" and (floating or other.data.dtype.kind == "f"):
-        self = _floating(self)  # an integer tensor meeting a float is computed in float32, as PyTorch
-    if floating and other.data.dtype.kind != "f":
-        other = _floating(other)
+    self_float, other_float = self.data.dtype.kind == "f", other.data.dtype.kind == "f"
+    if self_float and not other_float:
+        other = other.to(self.dtype)
+    elif other_float and not self_float:
+        self = self.to(other.dtype)
     return (other, self) if reverse else (self, other)
 
 

@@ -82,6 +82,7 @@ TORCH_FUNCTIONS: dict[str, Callable[..., torch.Tensor]] = {
     # shape and indexing
     "reshape": lambda x, shape=(-1,): x.reshape(shape),
     "flatten": lambda x: x.flatten(),
+    "clone": lambda x: x.clone(),
     "transpose": lambda x, axes=None: x.permute(axes or _reversed_axes(x)),
     "T": lambda x: x.permute(_reversed_axes(x)),
     "expand": lambda x, shape=(): x.expand(shape),
