@@ -551,11 +551,12 @@ def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = 
     if floating and self.data.dtype.kind != "f":
         self = _floating(self)
     other = _as_operand(other, self)
-    self_float, other_float = self.data.dtype.kind == "f", other.data.dtype.kind == "f"
-    if self_float and not other_float:
-        other = other.to(self.dtype)
-    elif other_float and not self_float:
-        self = self.to(other.dtype)
+    self_kind, other_kind = self.data.dtype.kind, other.data.dtype.kind
+    if self_kind != other_kind:
+        if self_kind == "f":
+            other = other.to(self.dtype)
+        elif other_kind == "f":
+            self = self.to(other.dtype)
     return (other, self) if reverse else (self, other)
 
 

@@ -100,6 +100,8 @@ class Module:
         if autograd.module_recorder is not None:  # inside tg.viz.record_modules(): name the nodes forward makes
             with autograd.module_recorder.inside(self):
                 return self._forward_with_hooks(args, kwargs)
+        if not self._forward_hooks:  # the usual case, kept to one call: this runs for every layer
+            return self.forward(*args, **kwargs)
         return self._forward_with_hooks(args, kwargs)
 
     def _forward_with_hooks(self, args: tuple, kwargs: dict) -> Any:
