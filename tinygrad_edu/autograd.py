@@ -236,10 +236,12 @@ def _freed_graph_message(ctx: Function) -> str:
 
 
 # ----------------------------------------------------------------------------- backward
-def _topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Tensors that require grad, each after all of its inputs, found with an explicit stack.
+def topological_order(roots: Iterable[Tensor], parents_of: Callable[[Tensor], Iterable[Tensor]]) -> list[Tensor]:
+    """Every tensor reachable from ``roots`` through ``parents_of``, each after all of its parents.
 
-    A tensor is pushed once to visit it and once more (marked done) to emit it after its inputs.
+    Found with an explicit stack, never recursion, so any depth works: a tensor is pushed once to
+    visit it and once more (marked done) to emit it after its inputs. ``backward`` walks the
+    inputs that need a gradient; ``tg.viz`` walks every input, to draw it.
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -253,15 +255,18 @@ def _topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
             continue
         visited.add(id(tensor))
         stack.append((tensor, True))
-        ctx = tensor._ctx
-        if ctx is None:
-            continue
-        if ctx._released:
-            raise RuntimeError(_freed_graph_message(ctx))
-        for parent, needed in zip(ctx.inputs, ctx.needs_input_grad):  # noqa: B905 (same lengths)
-            if needed and id(parent) not in visited:
-                stack.append((parent, False))
+        stack.extend((parent, False) for parent in parents_of(tensor) if id(parent) not in visited)
     return order
+
+
+def _inputs_needing_grad(tensor: Tensor) -> list[Tensor]:
+    """The inputs of the node that made ``tensor`` that a gradient must reach (none for a leaf)."""
+    ctx = tensor._ctx
+    if ctx is None:
+        return []
+    if ctx._released:
+        raise RuntimeError(_freed_graph_message(ctx))
+    return [parent for parent, needed in zip(ctx.inputs, ctx.needs_input_grad) if needed]  # noqa: B905
 
 
 def _fit_gradient(grad: Any, tensor: Tensor, ctx: Function) -> Tensor:
@@ -330,7 +335,7 @@ def run_backward(
     With ``inputs=None`` the gradients are accumulated into the leaves' ``.grad`` (``backward``);
     otherwise the gradients of ``inputs`` are returned and no ``.grad`` is touched (``tg.grad``).
     """
-    order = _topological_order(roots)
+    order = topological_order(roots, _inputs_needing_grad)
     grads: dict[int, Tensor] = {}
     for root, grad in zip(roots, root_grads, strict=True):
         grads[id(root)] = grad if id(root) not in grads else grads[id(root)] + grad

@@ -273,24 +273,15 @@ def _tensor_names(model: Module | None, names: Mapping[str, Tensor] | None) -> d
 def _graph_tensors(outputs: list[Tensor]) -> list[Tensor]:
     """Every tensor the outputs were computed from, each after its inputs.
 
-    Walked with an explicit stack and a visited set, as ``backward`` does: linear in the size of
-    the graph, and no recursion limit on deep graphs.
+    The same walk as ``backward`` (an explicit stack and a visited set: linear in the size of the
+    graph, no recursion limit), over every input rather than only those that need a gradient.
     """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack = [(tensor, False) for tensor in reversed(outputs)]
-    while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor._ctx is not None:
-            stack.extend((t, False) for t in reversed(_op_inputs(tensor._ctx)) if id(t) not in visited)
-    return order
+    return autograd.topological_order(reversed(outputs), _tensor_inputs)
+
+
+def _tensor_inputs(tensor: Tensor) -> list[Tensor]:
+    """The tensors ``tensor`` was computed from (reversed: the stack then visits them in order)."""
+    return [] if tensor._ctx is None else list(reversed(_op_inputs(tensor._ctx)))
 
 
 def _op_inputs(ctx: autograd.Function) -> list[Tensor]:
