@@ -617,3 +617,13 @@ def test_clone_copies_memory_and_passes_gradients_through() -> None:
     assert not np.shares_memory(x.data, y.data)
     (y * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_backward_frees_what_forward_kept_on_the_node_even_while_the_output_lives() -> None:
+    """Masks and indices that ops keep on ctx (not only saved tensors) are dropped after backward."""
+    x = tg.Tensor([1.0, -2.0], requires_grad=True)
+    out = tg.where(x > 0, x, x * 2)
+    out.sum().backward()
+    node = out.grad_fn
+    assert node._released and node.inputs is None
+    assert "cond" not in vars(node)

@@ -189,9 +189,9 @@ class Function:
         return out
 
     def _release(self) -> None:
-        """Drop inputs and saved tensors after backward so their memory can be freed."""
-        self.inputs = None
-        self._saved = ()
+        """Drop inputs, saved tensors and whatever else forward kept on ``ctx`` (masks, indices)
+        after backward, so their memory is freed even while the output tensor lives on."""
+        self.__dict__.clear()  # every attribute falls back to its class default (inputs = None, ...)
         self._released = True
 
 

@@ -140,7 +140,8 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         a2 = a.reshape(1, -1) if a.ndim == 1 else a  # row vector (1, n)
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b  # column vector (n, 1)
-        batch = grad.shape[: grad.ndim - (a.ndim > 1) - (b.ndim > 1)]
+        matrix_axes = int(a.ndim > 1) + int(b.ndim > 1)  # the output axes that are rows/columns, not batch
+        batch = grad.shape[: grad.ndim - matrix_axes]
         grad2 = grad.reshape(*batch, a2.shape[-2], b2.shape[-1])
         grad_a = grad_b = None
         if need_a:
