@@ -379,3 +379,10 @@ def test_logsumexp_of_a_row_of_minus_infinity_is_minus_infinity() -> None:
         result = tg.Tensor([[-np.inf, -np.inf], [0.0, 1.0]]).logsumexp(axis=1).numpy()
     assert result[0] == -np.inf
     np.testing.assert_allclose(result[1], np.log(1 + np.e), rtol=1e-6)
+
+
+def test_var_and_logsumexp_accept_pytorchs_dim_and_keepdim() -> None:
+    x = tg.Tensor([[1.0, 2.0, 4.0], [0.0, 0.0, 3.0]])
+    np.testing.assert_allclose(x.var(dim=1, keepdim=True).numpy(), x.var(axis=1, keepdims=True).numpy())
+    np.testing.assert_allclose(x.logsumexp(dim=0).numpy(), x.logsumexp(axis=0).numpy())
+    assert x.var(dim=1, keepdim=True).shape == (2, 1)

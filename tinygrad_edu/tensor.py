@@ -356,14 +356,24 @@ class Tensor:
         axis, keepdims = _axis_arguments(self, "min", axis, keepdims, dim, keepdim)
         return ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, correction: int = 1) -> Tensor:
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        correction: int = 1,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
         """Variance with Bessel's ``correction`` (1 as PyTorch; 0 for the population variance)."""
-        axis, keepdims = _axis_arguments(self, "var", axis, keepdims, None, None)
+        axis, keepdims = _axis_arguments(self, "var", axis, keepdims, dim, keepdim)
         return ops.Var.apply(_floating(self), axis=axis, keepdims=keepdims, correction=correction)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """log(sum(exp(x))) without overflow: the max is factored out first."""
-        axis, keepdims = _axis_arguments(self, "logsumexp", axis, keepdims, None, None)
+        axis, keepdims = _axis_arguments(self, "logsumexp", axis, keepdims, dim, keepdim)
         return ops.LogSumExp.apply(_floating(self), axis=axis, keepdims=keepdims)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
