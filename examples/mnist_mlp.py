@@ -33,6 +33,7 @@ import numpy as np
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset
+from tinygrad_edu.recipes import normalize_images
 
 LOADERS = {"mnist": tg.datasets.mnist, "fashion-mnist": tg.datasets.fashion_mnist}
 
@@ -53,11 +54,6 @@ def load(name: str, root: str | None, download: bool) -> tuple[tuple[np.ndarray,
             file=sys.stderr,
         )
         sys.exit(2)
-
-
-def standardize(images: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """uint8 pixels -> float32 with mean 0 and std 1 (using the training set's statistics)."""
-    return ((images.astype(np.float32) / 255.0 - mean) / std).astype(np.float32)
 
 
 def main() -> None:
@@ -81,7 +77,8 @@ def main() -> None:
     print(
         f"{args.dataset}: {len(x_train):,} training images (pixel mean {mean:.4f}, std {std:.4f}), {len(x_test):,} test"
     )
-    x_train, x_test = standardize(x_train, mean, std), standardize(x_test, mean, std)
+    # Standardise with the training set's statistics: mean 0 and std 1 after scaling pixels to [0, 1].
+    x_train, x_test = normalize_images(x_train, mean, std), normalize_images(x_test, mean, std)
 
     model = nn.Sequential(
         nn.Flatten(),
