@@ -2,6 +2,11 @@
 
 Profiles: ``quick`` (default, for every run and CI) and ``thorough`` (many more examples), picked
 with the environment variable ``TINYGRAD_EDU_HYPOTHESIS_PROFILE=thorough``.
+
+The ``device`` fixture runs a test on the CPU and on the GPU; the cuda cases are skipped with the
+reason when CuPy or a GPU is missing. ``TINYGRAD_EDU_FAKE_CUPY=1`` runs them on ``fake_cupy``
+instead: NumPy dressed as a strict CuPy, which finds NumPy calls on device data and host arrays
+mixed into device ops without a GPU (see that module for what it can and cannot check).
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import tinygrad_edu as tg
+
+if os.environ.get("TINYGRAD_EDU_FAKE_CUPY") == "1":
+    import fake_cupy
+
+    fake_cupy.install()
 
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
 settings.register_profile("quick", max_examples=30, **_COMMON)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import backend
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -155,9 +156,10 @@ def test_mixed_dtype_gradient_values(device: str) -> None:
 
 
 def test_float32_tensor_with_float64_array_promotes(device: str) -> None:
-    """A float64 NumPy array operand promotes like a float64 tensor; the gradient stays float32."""
+    """A float64 array operand (NumPy's or CuPy's: the tensor's own device) promotes like a float64
+    tensor; the gradient stays float32."""
     x = tg.Tensor([1.0, 2.0], requires_grad=True, device=device)
-    y = x * np.array([0.5, 0.25])
+    y = x * backend.array_module(device).asarray([0.5, 0.25])
     assert y.dtype == F64
     y.sum().backward()
     assert x.grad.dtype == F32

@@ -26,7 +26,14 @@ def normalize_device(device: Any) -> str:
     return name
 
 
+_cupy: ModuleType | None = None  # CuPy, once it imported and found a GPU
+
+
 def _import_cupy() -> ModuleType:
+    """CuPy, checked once: installed, and with at least one GPU it can use."""
+    global _cupy
+    if _cupy is not None:
+        return _cupy
     try:
         import cupy
     except ImportError as error:
@@ -43,6 +50,7 @@ def _import_cupy() -> ModuleType:
         ) from error
     if count == 0:
         raise RuntimeError("device 'cuda': CuPy is installed but reports 0 GPUs; use device='cpu'")
+    _cupy = cupy
     return cupy
 
 

@@ -465,7 +465,7 @@ class Tensor:
     broadcast_to = expand
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=_index_argument(index))
+        return ops.GetItem.apply(self, index=_index_argument(index, self.device))
 
 
 # ---------------------------------------------------------------------------- construction
@@ -671,16 +671,22 @@ def _arg_extremum(tensor: Tensor, name: str, axis: int | None, keepdims: bool) -
     return _wrap(result.astype(np.int64, copy=False))
 
 
-def _index_argument(index: Any) -> Any:
-    """Replace Tensors and lists inside an index with backend arrays."""
+def _index_argument(index: Any, device: str) -> Any:
+    """Replace Tensors, lists and arrays inside an index with arrays on ``device``.
+
+    An index array from the host is copied to the GPU here, once and on purpose, as PyTorch does
+    with a CPU index tensor: indices are small, and the op itself then never mixes devices.
+    """
     if isinstance(index, tuple):
-        return tuple(_index_argument(part) for part in index)
+        return tuple(_index_argument(part, device) for part in index)
     if isinstance(index, Tensor):
         if index.dtype.kind not in "iub":
             raise IndexError(f"tensors used as indices must be integer or bool, got {index.dtype}")
-        return index.data
+        index = index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        index = np.asarray(index)
+    if isinstance(index, np.ndarray) or hasattr(index, "__cuda_array_interface__"):
+        return backend.to_device(index, device)
     return index
 
 
