@@ -38,9 +38,10 @@ def _cuda_skip_reason() -> str | None:
     return None
 
 
-@pytest.fixture(params=["cpu", "cuda"])
+@pytest.fixture(scope="session", params=["cpu", "cuda"])
 def device(request: pytest.FixtureRequest) -> str:
-    """Run a test on each device; cuda is skipped with the reason when CuPy or a GPU is missing."""
+    """Run a test on each device; cuda is skipped with the reason when CuPy or a GPU is missing.
+    (Session-scoped: it holds no state, and Hypothesis tests may then take it.)"""
     if request.param == "cuda":
         reason = _cuda_skip_reason()
         if reason:

@@ -13,6 +13,10 @@ which is accurate to O(eps**2) in float64. Hypothesis draws the shapes, axes, in
 values (``tests/strategies.py``), and a random g, so every op is checked on broadcasting,
 0-d tensors, size-1 dimensions, negative axes and repeated indices, not on one hand-picked example.
 
+Every check runs on each device (the ``device`` fixture): on the GPU the op computes there, its
+forward and gradients are compared with the same references, and with the CPU's results for the
+same inputs. The central differences themselves are always computed on the CPU: they are the oracle.
+
 Layers and losses are rows too (linear, batch_norm, cross_entropy, ...): every differentiable
 argument (a loss's target included, where it has a derivative) is checked the same way, and the
 integer class targets, passed as parameters, must come out of backward untouched and gradient-free.
@@ -30,12 +34,13 @@ from hypothesis import strategies as st
 from strategies import CASES_BY_KIND, OpCase, op_cases, resolve_expand_target
 
 import tinygrad_edu as tg
-from tinygrad_edu import creation
+from tinygrad_edu import backend, creation
 from tinygrad_edu.opspecs import OP_SPECS, SPECS_BY_NAME, OpSpec
 
 EPS = 1e-6  # central-difference step, in float64
 RTOL, ATOL = 1e-5, 1e-6  # backward vs central differences
 FORWARD_RTOL, FORWARD_ATOL = 1e-10, 1e-12  # forward vs NumPy: the same formula up to rounding
+DEVICE_RTOL, DEVICE_ATOL = 1e-10, 1e-12  # GPU vs CPU gradients: the same formula, reductions may sum in another order
 
 SMOOTH_SPECS = [spec for spec in OP_SPECS if spec.smooth]
 # gradgradcheck builds full Jacobians of the backward pass: a third of the profile's examples
@@ -47,11 +52,24 @@ def spec_id(spec: OpSpec) -> str:
 
 
 # ----------------------------------------------------------------------------- helpers
-def as_tensors(case: OpCase, arrays: tuple[np.ndarray, ...] | None = None, requires_grad: bool = True) -> list:
+def as_tensors(
+    case: OpCase, arrays: tuple[np.ndarray, ...] | None = None, requires_grad: bool = True, device: str = "cpu"
+) -> list:
     """The positional arguments of ``spec.fn``: the where-condition (if any), then float64 inputs."""
     arrays = case.arrays if arrays is None else arrays
-    tensors = [tg.Tensor(a, dtype=np.float64, requires_grad=requires_grad) for a in arrays]
-    return tensors if case.condition is None else [tg.Tensor(case.condition), *tensors]
+    tensors = [tg.Tensor(a, dtype=np.float64, requires_grad=requires_grad, device=device) for a in arrays]
+    return tensors if case.condition is None else [tg.Tensor(case.condition, device=device), *tensors]
+
+
+def params_on(params: dict[str, Any], device: str) -> dict[str, Any]:
+    """Keyword arguments with their arrays and tensors (targets, indices) moved to ``device``."""
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, tg.Tensor):
+            return value.to(device)
+        return backend.to_device(value, device) if isinstance(value, np.ndarray) else value
+
+    return {name: moved(value) for name, value in params.items()}
 
 
 def differentiable(case: OpCase, tensors: list) -> list:
@@ -111,7 +129,7 @@ def _batch_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float 
     return normalised * weight.reshape(per_feature) + bias.reshape(per_feature)
 
 
-def _dropout_after_seed_7(x: np.ndarray, p: float = 0.3) -> np.ndarray:
+def _dropout_after_seed_7(x: np.ndarray, p: float = 0.3, device: str = "cpu") -> np.ndarray:
     """The mask is drawn again from the seed: after ``tg.manual_seed(7)`` the library generator's
     uniform numbers decide, each element is kept where its number is >= p and scaled by 1 / (1 - p).
 
@@ -120,7 +138,7 @@ def _dropout_after_seed_7(x: np.ndarray, p: float = 0.3) -> np.ndarray:
     are dropped (keep probability 1 - p, not p), the scale, and that the seed controls the draw.
     """
     tg.manual_seed(7)
-    keep = creation.generator().random(x.shape) >= p
+    keep = backend.as_numpy(creation.generator_on(device).random(x.shape, dtype=np.float32) >= p)
     return np.where(keep, x / (1 - p), 0.0)
 
 
@@ -203,9 +221,10 @@ NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
-def numpy_reference(spec: OpSpec, case: OpCase) -> np.ndarray:
+def numpy_reference(spec: OpSpec, case: OpCase, device: str = "cpu") -> np.ndarray:
     condition = () if case.condition is None else (case.condition,)
-    return np.asarray(NUMPY_REFERENCES[spec.name](*condition, *case.arrays, **case.params))
+    params = {**case.params, "device": device} if spec.name == "dropout_fixed_mask" else case.params
+    return np.asarray(NUMPY_REFERENCES[spec.name](*condition, *case.arrays, **params))
 
 
 # ----------------------------------------------------------------------------- the table is complete
@@ -232,54 +251,67 @@ def test_every_spec_can_be_generated_and_has_a_reference(spec: OpSpec) -> None:
 
 
 # ----------------------------------------------------------------------------- forward
-def check_forward(spec: OpSpec, case: OpCase) -> None:
+def check_forward(spec: OpSpec, case: OpCase, device: str = "cpu") -> None:
     """The output has NumPy's shape (broadcasting, reduced axes, matmul batches, advanced
-    indexing), float64 stays float64, and the values equal NumPy's."""
-    out = spec.fn(*as_tensors(case, requires_grad=False), **case.params)
-    expected = numpy_reference(spec, case)
+    indexing), float64 stays float64, the values equal NumPy's, and it lives on the inputs' device."""
+    out = spec.fn(*as_tensors(case, requires_grad=False, device=device), **params_on(case.params, device))
+    expected = numpy_reference(spec, case, device)
     assert out.shape == expected.shape, f"{spec.name}: shape {out.shape}, NumPy gives {expected.shape}"
     assert out.dtype == np.float64, f"{spec.name}: float64 inputs gave a {out.dtype} output"
+    assert out.device == device, f"{spec.name}: inputs on {device} gave an output on {out.device}"
     np.testing.assert_allclose(out.numpy(), expected, rtol=FORWARD_RTOL, atol=FORWARD_ATOL, err_msg=spec.name)
 
 
 @pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)
 @given(data=st.data())
-def test_forward_matches_numpy(spec: OpSpec, data: st.DataObject) -> None:
+def test_forward_matches_numpy(spec: OpSpec, data: st.DataObject, device: str) -> None:
     """Every op, on the inputs Hypothesis draws for its kind, passes ``check_forward``."""
-    check_forward(spec, data.draw(op_cases(spec), label="case"))
+    check_forward(spec, data.draw(op_cases(spec), label="case"), device)
 
 
 # ----------------------------------------------------------------------------- first derivatives
-def check_gradient(spec: OpSpec, case: OpCase, seed: int) -> None:
-    """backward(g) gives each input the vector-Jacobian product g^T J, of the input's shape and
-    dtype, in memory of its own, without changing the inputs (or g) along the way."""
+def backward_of(spec: OpSpec, case: OpCase, g: np.ndarray, device: str) -> tuple[list, tg.Tensor]:
+    """Run spec.fn on ``device`` and backward with upstream gradient g: (all argument tensors, g as a tensor)."""
+    tensors = as_tensors(case, device=device)
+    out = spec.fn(*tensors, **params_on(case.params, device))
+    upstream = tg.Tensor(g, dtype=np.float64, device=device)
+    out.backward(upstream)
+    return tensors, upstream
+
+
+def check_gradient(spec: OpSpec, case: OpCase, seed: int, device: str = "cpu") -> None:
+    """backward(g) gives each input the vector-Jacobian product g^T J, of the input's shape,
+    dtype and device, in memory of its own, without changing the inputs (or g) along the way. On
+    the GPU the gradients also equal the CPU's for the same inputs."""
     originals = [a.copy() for a in case.arrays]
     constants = {name: np.array(v) for name, v in case.params.items() if isinstance(v, np.ndarray | tg.Tensor)}
-    tensors = as_tensors(case)
+    with tg.no_grad():
+        out_shape = spec.fn(*as_tensors(case, requires_grad=False), **case.params).shape
+    g = np.random.default_rng(seed).standard_normal(out_shape)  # random, so no error can hide behind ones
+    tensors, upstream = backward_of(spec, case, g, device)
     inputs = differentiable(case, tensors)
-
-    out = spec.fn(*tensors, **case.params)
-    g = np.random.default_rng(seed).standard_normal(out.shape)  # random, so no error can hide behind ones
-    upstream = tg.Tensor(g, dtype=np.float64)
-    out.backward(upstream)
 
     # the forward and backward passes read the inputs and g but never write them
     for x, original in zip(inputs, originals, strict=True):
-        np.testing.assert_array_equal(x.data, original, err_msg=f"{spec.name} changed an input")
-    np.testing.assert_array_equal(upstream.data, g, err_msg=f"{spec.name} changed the upstream gradient")
+        np.testing.assert_array_equal(x.numpy(), original, err_msg=f"{spec.name} changed an input")
+    np.testing.assert_array_equal(upstream.numpy(), g, err_msg=f"{spec.name} changed the upstream gradient")
     for name, original in constants.items():  # class targets, index arrays: data, not variables
         np.testing.assert_array_equal(np.asarray(case.params[name]), original, err_msg=f"{spec.name} changed {name}")
         if isinstance(case.params[name], tg.Tensor):
             assert case.params[name].grad is None, f"{spec.name}: the constant {name} received a gradient"
 
+    on_cpu = differentiable(case, backward_of(spec, case, g, "cpu")[0]) if device != "cpu" else inputs
     grads = []
     for position, x in enumerate(inputs):
         assert x.grad is not None, f"{spec.name}: input {position} got no gradient"
         assert x.grad.shape == x.shape, f"{spec.name}: grad shape {x.grad.shape} for input {position} of {x.shape}"
         assert x.grad.dtype == x.dtype, f"{spec.name}: grad dtype {x.grad.dtype} for a {x.dtype} input {position}"
+        assert x.grad.device == device, f"{spec.name}: grad of input {position} on {x.grad.device}, not {device}"
         numerical = central_difference(spec, case, position, g)
+        message = f"{spec.name}: gradient of input {position}"
+        np.testing.assert_allclose(x.grad.numpy(), numerical, rtol=RTOL, atol=ATOL, err_msg=message)
         np.testing.assert_allclose(
-            x.grad.numpy(), numerical, rtol=RTOL, atol=ATOL, err_msg=f"{spec.name}: gradient of input {position}"
+            x.grad.numpy(), on_cpu[position].grad.numpy(), rtol=DEVICE_RTOL, atol=DEVICE_ATOL, err_msg=message
         )
         grads.append(x.grad.data)
 
@@ -295,10 +327,10 @@ def check_gradient(spec: OpSpec, case: OpCase, seed: int) -> None:
 
 @pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)
 @given(data=st.data())
-def test_gradient_matches_central_differences(spec: OpSpec, data: st.DataObject) -> None:
+def test_gradient_matches_central_differences(spec: OpSpec, data: st.DataObject, device: str) -> None:
     """Every op, on the inputs Hypothesis draws for its kind, passes ``check_gradient``."""
     case = data.draw(op_cases(spec), label="case")
-    check_gradient(spec, case, seed=data.draw(st.integers(0, 2**32 - 1), label="upstream gradient seed"))
+    check_gradient(spec, case, data.draw(st.integers(0, 2**32 - 1), label="upstream gradient seed"), device)
 
 
 def _values(*shape: int, low: float = -3.0, high: float = 3.0, seed: int = 0) -> np.ndarray:
@@ -394,22 +426,23 @@ NAMED_CASES = [
 
 
 @pytest.mark.parametrize(("name", "case"), NAMED_CASES)
-def test_gradient_on_named_cases(name: str, case: OpCase) -> None:
+def test_gradient_on_named_cases(name: str, case: OpCase, device: str) -> None:
     """The same checks on hand-written cases: batched matmul with broadcast batches, repeated
     indices, negative axes, new axes, unequal cat sizes, empty selections."""
-    check_forward(SPECS_BY_NAME[name], case)
-    check_gradient(SPECS_BY_NAME[name], case, seed=0)
+    check_forward(SPECS_BY_NAME[name], case, device)
+    check_gradient(SPECS_BY_NAME[name], case, seed=0, device=device)
 
 
 # ----------------------------------------------------------------------------- second derivatives
 @pytest.mark.parametrize("spec", SMOOTH_SPECS, ids=spec_id)
 @settings(max_examples=GRADGRAD_EXAMPLES)
 @given(data=st.data())
-def test_second_derivatives(spec: OpSpec, data: st.DataObject) -> None:
+def test_second_derivatives(spec: OpSpec, data: st.DataObject, device: str) -> None:
     """Each smooth op's backward is itself differentiable and right: gradgradcheck compares the
     derivative of v^T J (recorded with create_graph=True) with central differences."""
     case = data.draw(op_cases(spec, max_dims=2, max_side=3), label="case")
-    assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **case.params), as_tensors(case))
+    params = params_on(case.params, device)
+    assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **params), as_tensors(case, device=device))
 
 
 FIXED_SHAPES = {
@@ -429,17 +462,17 @@ FIXED_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
-def _fixed_inputs(spec: OpSpec) -> tuple[list, dict[str, Any]]:
+def _fixed_inputs(spec: OpSpec, device: str) -> tuple[list, dict[str, Any]]:
     """Small hand-picked inputs inside the spec's domain: (2, 3) tensors, broadcast for binary
     ops, a (2, 3) @ (3, 2) product for matmul, the last axis for softmax, an (N, C, L) batch norm,
     a loss with a repeated class."""
     rng = np.random.default_rng(7)
     shapes, params = FIXED_SHAPES[spec.kind], FIXED_PARAMS.get(spec.kind, {})
     inputs = [
-        tg.Tensor(rng.uniform(*spec.domain_of(i), size=shape), dtype=np.float64, requires_grad=True)
+        tg.Tensor(rng.uniform(*spec.domain_of(i), size=shape), dtype=np.float64, requires_grad=True, device=device)
         for i, shape in enumerate(shapes)
     ]
-    return inputs, params
+    return inputs, params_on(params, device)
 
 
 SECOND_DERIVATIVE_OPS = (
@@ -449,11 +482,11 @@ SECOND_DERIVATIVE_OPS = (
 
 
 @pytest.mark.parametrize("name", SECOND_DERIVATIVE_OPS)
-def test_second_derivatives_of_named_ops(name: str) -> None:
+def test_second_derivatives_of_named_ops(name: str, device: str) -> None:
     """The ops the acceptance criteria name and the smooth layers and losses, with fixed inputs
     (no Hypothesis): gradgradcheck in float64 passes."""
     spec = SPECS_BY_NAME[name]
-    inputs, params = _fixed_inputs(spec)
+    inputs, params = _fixed_inputs(spec, device)
     assert tg.gradgradcheck(lambda *xs: spec.fn(*xs, **params), inputs)
 
 
@@ -473,8 +506,8 @@ KINK_CASES = [
 
 
 @pytest.mark.parametrize(("fn", "values", "expected"), [c[1:] for c in KINK_CASES], ids=[c[0] for c in KINK_CASES])
-def test_subgradients_at_kinks_and_ties(fn: Callable, values: list, expected: list) -> None:
+def test_subgradients_at_kinks_and_ties(fn: Callable, values: list, expected: list, device: str) -> None:
     """At a kink or a tie the gradient is PyTorch's choice of subgradient, summing to 1 over ties."""
-    x = tg.Tensor(values, dtype="float64", requires_grad=True)
+    x = tg.Tensor(values, dtype="float64", requires_grad=True, device=device)
     fn(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.array(expected))

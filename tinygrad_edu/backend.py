@@ -59,16 +59,19 @@ def array_module(device: str) -> ModuleType:
     return np if normalize_device(device) == "cpu" else _import_cupy()
 
 
+def is_device_array(value: Any) -> bool:
+    """True for GPU arrays: CuPy's, and any array that speaks CUDA's array interface."""
+    return hasattr(value, "__cuda_array_interface__")
+
+
 def device_of(array: Any) -> str:
-    """The device an array lives on: ``"cpu"`` for NumPy arrays, ``"cuda"`` for CuPy arrays."""
-    return "cpu" if isinstance(array, np.ndarray | np.generic) else "cuda"
+    """The device an array lives on: ``"cuda"`` for CuPy arrays, ``"cpu"`` for NumPy's (and numbers)."""
+    return "cuda" if is_device_array(array) else "cpu"
 
 
 def get_array_module(array: Any) -> ModuleType:
-    """The module to compute with for an existing array (numpy for NumPy arrays, else cupy)."""
-    if isinstance(array, np.ndarray | np.generic):
-        return np
-    return _import_cupy()
+    """The module to compute with for an existing array (cupy for CuPy arrays, else numpy)."""
+    return _import_cupy() if is_device_array(array) else np
 
 
 def to_device(array: Any, device: str) -> Any:

@@ -11,17 +11,32 @@ from . import backend
 from .tensor import DEFAULT_FLOAT, Tensor, _check_dtype, _shape_argument, _wrap
 
 _generator = np.random.default_rng()
+_seed: int | None = None  # the last manual_seed, which also seeds the GPU's generator
+_device_generator: Any = None  # CuPy's generator, made on first use
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator used by ``randn``/``rand``, weight init, shuffling and dropout."""
-    global _generator
-    _generator = np.random.default_rng(seed)
+    """Seed the generators used by ``randn``/``rand``, weight init, shuffling and dropout."""
+    global _generator, _seed, _device_generator
+    _generator, _seed, _device_generator = np.random.default_rng(seed), seed, None
 
 
 def generator() -> np.random.Generator:
-    """The library's random generator (NumPy's, so a seed gives the same numbers on CPU and GPU)."""
+    """The library's random generator on the host. ``randn``, ``rand``, weight init and shuffling
+    draw from it on every device, so a seed gives the same numbers on the CPU and the GPU."""
     return _generator
+
+
+def generator_on(device: str) -> Any:
+    """A generator that draws straight into ``device``'s memory: the host generator for the CPU,
+    CuPy's for the GPU (seeded by ``manual_seed`` too). Dropout draws a mask every step: making
+    it on the host and copying it over would cost a transfer per step."""
+    global _device_generator
+    if backend.normalize_device(device) == "cpu":
+        return _generator
+    if _device_generator is None:
+        _device_generator = backend.array_module("cuda").random.default_rng(_seed)
+    return _device_generator
 
 
 def _make(array: np.ndarray, dtype: Any, requires_grad: bool, device: str | None) -> Tensor:

@@ -51,16 +51,16 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1 / (1 - p).
 
     The mask is a constant, so the gradient is the upstream gradient times the same mask.
-    Samples come from the library generator: ``tg.manual_seed`` makes them reproducible.
+    The mask is drawn on x's device (``creation.generator_on``); ``tg.manual_seed`` makes it
+    reproducible.
     """
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
         return x
-    keep = creation.generator().random(x.shape) >= p
+    keep = creation.generator_on(x.device).random(x.shape, dtype=np.float32) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-    mask = get_array_module(x.data).asarray(keep * scale, dtype=x.dtype)
-    return x * _wrap(mask)
+    return x * _wrap((keep * scale).astype(x.dtype))
 
 
 def batch_norm(
