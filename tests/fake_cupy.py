@@ -40,6 +40,8 @@ _ROOT_WRAPPERS: weakref.WeakValueDictionary[int, ndarray] = weakref.WeakValueDic
 # Calls that only describe existing memory differently: no kernel runs on a GPU.
 _NO_LAUNCH = {"reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "broadcast_to", "view", "moveaxis"}
 _SYNCING = {"item", "tolist", "get"}
+# How NumPy reads another object's memory without a copy; forwarding them would let np.asarray succeed.
+_HOST_MEMORY_PROTOCOLS = {"__array_interface__", "__array_struct__"}
 
 
 class DeviceSynchronized(RuntimeError):  # noqa: N818 - CuPy's name
@@ -108,6 +110,7 @@ class ndarray:  # noqa: N801 - CuPy's name
     """A device array: a NumPy array that refuses to be used as one."""
 
     __slots__ = ("__weakref__", "_array", "_root")
+    __module__ = "cupy"  # type(cupy.zeros(1)) is <class 'cupy.ndarray'>; code may test the module name
     __array_priority__ = 1000  # NumPy's binary operators defer to ours
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -204,7 +207,10 @@ class ndarray:  # noqa: N801 - CuPy's name
     __str__ = __repr__
 
     def __getitem__(self, index: Any) -> Any:
-        return _call(self._array.__getitem__, (index,), {}, "__getitem__")
+        result = self._array[_unwrap(index)]
+        if not (isinstance(result, np.ndarray) and result.base is not None):
+            STATS["launches"] += 1  # a gather (advanced indexing); basic indexing is a view
+        return _wrap(result)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         _call(self._array.__setitem__, (index, value), {}, "__setitem__")
@@ -213,6 +219,8 @@ class ndarray:  # noqa: N801 - CuPy's name
         raise TypeError("unhashable type: 'cupy.ndarray'")
 
     def __getattr__(self, name: str) -> Any:
+        if name in _HOST_MEMORY_PROTOCOLS:  # CuPy has neither: np.asarray must not find host memory
+            raise AttributeError(name)
         attribute = getattr(self._array, name)
         if callable(attribute):
             return lambda *args, **kwargs: _call(attribute, args, kwargs, name)

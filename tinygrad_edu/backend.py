@@ -74,6 +74,12 @@ def get_array_module(array: Any) -> ModuleType:
     return _import_cupy() if is_device_array(array) else np
 
 
+def scalar_array(xp: ModuleType, value: Any, dtype: Any) -> Any:
+    """A 0-d array holding ``value``. On the GPU it is filled by a kernel: ``cupy.asarray(2.0)``
+    would copy the number from the host, and such a copy waits for the device."""
+    return np.asarray(value, dtype=dtype) if xp is np else xp.full((), value, dtype=dtype)
+
+
 def to_device(array: Any, device: str) -> Any:
     """Copy ``array`` to ``device`` (no copy when it is already there)."""
     device = normalize_device(device)

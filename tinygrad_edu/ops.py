@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import Function
+from . import kernels
+from .autograd import Function, is_grad_enabled
 from .backend import get_array_module, to_device
-from .tensor import Tensor, where
+from .tensor import Tensor, _wrap, where
 
 
 def _xp(x: Tensor) -> Any:
@@ -314,7 +315,9 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (x.data > 0)
+        if is_grad_enabled():  # create_graph=True: a recorded product, so it can be differentiated again
+            return grad * (x.data > 0)
+        return _wrap(kernels.relu_backward(grad.data, x.data))  # one fused kernel
 
 
 class LeakyReLU(Function):

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, kernels
 from .autograd import clear_gradients, enable_grad
 from .tensor import Tensor
 
@@ -240,13 +240,13 @@ class SGD(Optimizer):
             grad = grad + weight_decay * param
         if momentum != 0:
             if "momentum_buffer" not in state:
-                state["momentum_buffer"] = grad.copy()  # a copy: grad may be p.grad's own array
+                # a copy (grad may be p.grad's own array), and an array even when NumPy made grad a scalar
+                state["momentum_buffer"] = backend.get_array_module(param).array(grad, copy=True)
             else:
-                state["momentum_buffer"] *= momentum
-                state["momentum_buffer"] += (1 - dampening) * grad
+                kernels.momentum_update(state["momentum_buffer"], grad, momentum, 1 - dampening)
             buffer = state["momentum_buffer"]
             grad = grad + momentum * buffer if options["nesterov"] else buffer
-        param -= options["lr"] * grad
+        kernels.descend(param, grad, options["lr"])  # θ ← θ - γ g, one fused kernel
 
 
 class Adam(Optimizer):
@@ -303,17 +303,13 @@ class Adam(Optimizer):
         elif weight_decay != 0:
             grad = grad + weight_decay * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * grad
-        v *= beta2
-        v += (1 - beta2) * grad * grad
+        kernels.adam_moments(m, v, grad, beta1, beta2)
         if options["amsgrad"]:
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         bias_correction1 = 1 - beta1 ** state["step"]
         bias_correction2 = 1 - beta2 ** state["step"]
         # √v̂ + ε and γ m̂ computed as PyTorch does: the corrections are numbers, the arrays are divided once.
-        denominator = xp.sqrt(v) / math.sqrt(bias_correction2) + options["eps"]
-        param -= (lr / bias_correction1) * m / denominator
+        kernels.adam_descend(param, m, v, lr / bias_correction1, math.sqrt(bias_correction2), options["eps"])
 
 
 class AdamW(Adam):

@@ -546,7 +546,7 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
         xp = backend.get_array_module(like.data)
         like_dtype = like.data.dtype
         dtype = like_dtype if like_dtype.kind == "f" and type(value) is float else _scalar_dtype(value, like_dtype)
-        return _wrap(xp.asarray(value, dtype=dtype))
+        return _wrap(backend.scalar_array(xp, value, dtype))
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         return _wrap(value)  # arrays keep their dtype and promote as in NumPy
     return Tensor(value, device=like.device)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import creation
-from ..autograd import Function
+from .. import creation, kernels
+from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..tensor import Tensor, _wrap
 
@@ -344,23 +344,28 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction):
-        xp = get_array_module(logits.data)
         x, classes = logits.data, target.data
         shifted = x - x.max(axis=-1, keepdims=True)
-        log_normalizer = xp.log(xp.exp(shifted).sum(axis=-1))
+        log_normalizer = kernels.log_sum_exp(shifted)  # (..., 1): one fused kernel on the GPU
         ctx.save_for_backward(logits)
+        ctx.shifted, ctx.log_normalizer = shifted, log_normalizer
         ctx.classes, ctx.reduction = classes, reduction
-        losses = log_normalizer - _picked(shifted, classes)
+        losses = log_normalizer[..., 0] - _picked(shifted, classes)
         return _reduce_array(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         (logits,) = ctx.saved_tensors
-        one_hot = get_array_module(logits.data).eye(logits.shape[-1], dtype=grad.dtype)[ctx.classes]
-        per_sample = _per_element(grad, ctx.reduction, ctx.classes.size)
-        if ctx.reduction == "none":
-            per_sample = per_sample.unsqueeze(-1)  # one upstream gradient per sample, applied to its row
-        return (logits.softmax(-1) - one_hot) * per_sample, None
+        scale = 1.0 / max(ctx.classes.size, 1) if ctx.reduction == "mean" else 1.0
+        per_sample = grad.unsqueeze(-1) if ctx.reduction == "none" else grad  # one upstream value per row
+        if is_grad_enabled():  # create_graph=True: recorded Tensor ops, so it can be differentiated again
+            one_hot = get_array_module(logits.data).eye(logits.shape[-1], dtype=grad.dtype)[ctx.classes]
+            return (logits.softmax(-1) - one_hot) * (per_sample * scale), None
+        columns = kernels.class_columns(get_array_module(logits.data), logits.shape[-1])
+        grad_logits = kernels.softmax_cross_entropy_backward(
+            ctx.shifted, ctx.log_normalizer, ctx.classes[..., None], columns, per_sample.data, scale
+        )
+        return _wrap(grad_logits), None
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
