@@ -7,6 +7,7 @@ The ``device`` fixture runs a test on the CPU and on the GPU; the cuda cases are
 reason when CuPy or a GPU is missing. ``TINYGRAD_EDU_FAKE_CUPY=1`` runs them on ``fake_cupy``
 instead: NumPy dressed as a strict CuPy, which finds NumPy calls on device data and host arrays
 mixed into device ops without a GPU (see that module for what it can and cannot check).
+``TINYGRAD_EDU_REQUIRE_CUDA=1`` (``make gpu``) turns a cuda skip into a failure.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def device(request: pytest.FixtureRequest) -> str:
     (Session-scoped: it holds no state, and Hypothesis tests may then take it.)"""
     if request.param == "cuda":
         reason = _cuda_skip_reason()
+        if reason and os.environ.get("TINYGRAD_EDU_REQUIRE_CUDA") == "1":  # `make gpu`: a skip would hide a failure
+            pytest.fail(f"TINYGRAD_EDU_REQUIRE_CUDA=1 but cuda is unavailable: {reason}")
         if reason:
             pytest.skip(f"cuda unavailable: {reason}")
     return request.param
