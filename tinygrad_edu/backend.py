@@ -49,7 +49,10 @@ def _import_cupy() -> ModuleType:
             "check the NVIDIA driver with nvidia-smi, or use device='cpu'"
         ) from error
     if count == 0:
-        raise RuntimeError("device 'cuda': CuPy is installed but reports 0 GPUs; use device='cpu'")
+        raise RuntimeError(
+            "device 'cuda': CuPy is installed but reports 0 GPUs; check the NVIDIA driver with nvidia-smi, "
+            "or use device='cpu'"
+        )
     _cupy = cupy
     return cupy
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import recipes
+from . import backend, recipes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -117,6 +117,11 @@ def train(args: argparse.Namespace) -> int:
     from .files import write_bytes_atomically
     from .train import EarlyStopping, evaluate, fit, plot_history
 
+    try:
+        backend.array_module(args.device)  # a missing CuPy or GPU is reported now, before loading data
+    except (RuntimeError, ValueError) as error:
+        print(f"tinygrad-edu train: {error}", file=sys.stderr)
+        return 2
     tg.manual_seed(args.seed)
     data = recipes.load_classification(args.dataset, root=args.data_root)
     x_train, y_train = data.x_train[: args.limit], data.y_train[: args.limit]

@@ -116,7 +116,7 @@ def _as_numpy(name: str, value: Any) -> np.ndarray:
     """A host NumPy array with the values of ``value`` (a Tensor, CuPy array or array-like)."""
     if isinstance(value, Tensor):
         value = value.data
-    if type(value).__module__.split(".")[0] == "cupy":
+    if backend.is_device_array(value):
         return backend.as_numpy(value)  # an explicit copy from the GPU
     try:
         return np.asarray(value)

@@ -425,6 +425,11 @@ def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # n
     """
     if target.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices (int64), got {target.dtype}")
+    if target.device != input.device:  # CuPy would index with a host array by quietly copying it over
+        raise RuntimeError(
+            f"{name}: input and target are on different devices (input on {input.device}, target on "
+            f"{target.device}); move the target with target.to({input.device!r})"
+        )
     if input.ndim not in (1, 2) or target.shape != input.shape[:-1]:
         raise ValueError(
             f"{name}: expected input (N, C) with target (N,) (or input (C,) with a 0-d target), "
