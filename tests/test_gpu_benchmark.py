@@ -1,0 +1,51 @@
+"""``benchmarks/gpu_train.py`` runs to the end, on the fake CuPy: the GPU session that times it has
+little device time to spare for a crash. Its correctness check is a real one: tinygrad_edu and the
+hand-written CuPy floor (and PyTorch, where CUDA is there) must leave the same weights."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import fake_cupy
+import pytest
+
+from tinygrad_edu import backend
+
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_train.py"
+
+
+def _load_benchmark(monkeypatch: pytest.MonkeyPatch) -> Any:
+    spec = importlib.util.spec_from_file_location("gpu_train", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "gpu_train", module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_cuda_the_benchmark_exits_2_with_the_reason(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(backend, "_cupy", None)
+    assert _load_benchmark(monkeypatch).main(["--quick"]) == 2
+    assert "CuPy" in capsys.readouterr().err
+
+
+def test_a_quick_run_on_the_fake_gpu_checks_and_times_every_implementation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+) -> None:
+    module = fake_cupy.install() if fake_cupy.is_installed() else fake_cupy._module()
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    monkeypatch.setattr(backend, "_cupy", None)
+    results_file = tmp_path / "results.json"
+    code = _load_benchmark(monkeypatch).main(["--quick", "--workloads", "classic-64,tiny", "--json", str(results_file)])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    results = json.loads(results_file.read_text())["results"]
+    assert [r["workload"] for r in results] == ["classic-64", "tiny"]
+    for result in results:
+        assert result["check"]["ok"], result["check"]
+        assert not result["errors"], result["errors"]
+    assert "| classic-64: 784-1024-128-64-10, batch 64 |" in output and "| tiny: 2-16-16-2, batch 32 |" in output
