@@ -13,16 +13,18 @@ mixed into device ops without a GPU (see that module for what it can and cannot 
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
 
+import fake_cupy
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
 import tinygrad_edu as tg
+from tinygrad_edu import backend
 
 if os.environ.get("TINYGRAD_EDU_FAKE_CUPY") == "1":
-    import fake_cupy
-
     fake_cupy.install()
 
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
@@ -55,3 +57,20 @@ def device(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def no_cupy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Act out a machine without CuPy: ``import cupy`` raises ImportError, and no CuPy is cached."""
+    monkeypatch.setitem(sys.modules, "cupy", None)
+    monkeypatch.setattr(backend, "_cupy", None)
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The fake CuPy as "cuda" for this test only (whatever the environment), its counters reset."""
+    module = fake_cupy.install() if fake_cupy.is_installed() else fake_cupy._module()
+    monkeypatch.setitem(sys.modules, "cupy", module)
+    monkeypatch.setattr(backend, "_cupy", None)
+    fake_cupy.STATS.clear()
+    return module

@@ -82,12 +82,6 @@ def counted() -> Iterator[Counter[str]]:
         counts.update(Counter(fake_cupy.STATS) - before)
 
 
-def without_cupy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Act out a machine without CuPy: ``import cupy`` raises ImportError, and no CuPy is cached."""
-    monkeypatch.setitem(sys.modules, "cupy", None)
-    monkeypatch.setattr(backend, "_cupy", None)
-
-
 def mlp(seed: int = 0, dropout: float = 0.0) -> nn.Sequential:
     """A small classifier with a buffer-holding layer (BatchNorm1d) and, optionally, Dropout."""
     tg.manual_seed(seed)
@@ -146,9 +140,8 @@ STATE_NAMES = {
     ],
     ids=["zeros", "Tensor", "randn", "Tensor.cuda", "Module.to"],
 )
-def test_cuda_without_cupy_names_cupy_and_the_install_command(monkeypatch, ask: Callable) -> None:
+def test_cuda_without_cupy_names_cupy_and_the_install_command(no_cupy: None, ask: Callable) -> None:
     """Every way of asking for the GPU says that CuPy is missing and how to install it."""
-    without_cupy(monkeypatch)
     with pytest.raises(RuntimeError, match=r"CuPy.*not installed") as info:
         ask()
     assert NO_CUPY_FIX in str(info.value)
@@ -723,9 +716,8 @@ def test_train_command_on_cuda_gives_the_cpu_results(cuda: str, tmp_path: Path) 
 
 
 def test_train_command_on_cuda_without_cupy_fails_with_the_message_not_a_traceback(
-    monkeypatch, tmp_path: Path, capsys
+    no_cupy: None, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    without_cupy(monkeypatch)
     try:
         code = main(train_command("cuda", tmp_path))
     except SystemExit as stop:

@@ -10,10 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import fake_cupy
 import pytest
-
-from tinygrad_edu import backend
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_train.py"
 
@@ -26,19 +23,16 @@ def _load_benchmark(monkeypatch: pytest.MonkeyPatch) -> Any:
     return module
 
 
-def test_without_cuda_the_benchmark_exits_2_with_the_reason(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
-    monkeypatch.setitem(sys.modules, "cupy", None)
-    monkeypatch.setattr(backend, "_cupy", None)
+def test_without_cuda_the_benchmark_exits_2_with_the_reason(
+    no_cupy: None, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     assert _load_benchmark(monkeypatch).main(["--quick"]) == 2
     assert "CuPy" in capsys.readouterr().err
 
 
 def test_a_quick_run_on_the_fake_gpu_checks_and_times_every_implementation(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+    fake_gpu: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
 ) -> None:
-    module = fake_cupy.install() if fake_cupy.is_installed() else fake_cupy._module()
-    monkeypatch.setitem(sys.modules, "cupy", module)
-    monkeypatch.setattr(backend, "_cupy", None)
     results_file = tmp_path / "results.json"
     code = _load_benchmark(monkeypatch).main(["--quick", "--workloads", "classic-64,tiny", "--json", str(results_file)])
     output = capsys.readouterr().out

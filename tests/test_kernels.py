@@ -8,7 +8,6 @@ are the launch counts, which are the point of fusing: one kernel per formula.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from typing import Any
 
@@ -107,16 +106,6 @@ def test_optimizer_kernels_update_in_place(device: str, dtype: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- the fake GPU: fallback and launches
-@pytest.fixture
-def fake_gpu(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The fake CuPy as "cuda" for this test only (whatever the environment), counters reset."""
-    module = fake_cupy.install() if fake_cupy.is_installed() else fake_cupy._module()
-    monkeypatch.setitem(sys.modules, "cupy", module)
-    monkeypatch.setattr(backend, "_cupy", None)
-    fake_cupy.STATS.clear()
-    return module
-
-
 def test_a_formula_cupy_cannot_fuse_runs_unfused_with_one_warning(
     fake_gpu: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
