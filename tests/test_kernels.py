@@ -48,6 +48,25 @@ def test_relu_backward_passes_the_gradient_where_x_is_positive(device: str, dtyp
     np.testing.assert_array_equal(backend.as_numpy(out), np.where(x > 0, grad, 0))
 
 
+ACTIVATION_BACKWARDS = {
+    "leaky_relu": (lambda g, x: kernels.leaky_relu_backward(g, x, 0.1), lambda g, x: np.where(x > 0, g, 0.1 * g)),
+    "tanh": (kernels.tanh_backward, lambda g, y: g * (1 - y.astype(np.float64) ** 2)),
+    "sigmoid": (kernels.sigmoid_backward, lambda g, y: g * y.astype(np.float64) * (1 - y.astype(np.float64))),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTIVATION_BACKWARDS)
+def test_activation_backwards_keep_the_gradients_dtype(device: str, dtype: Any, name: str) -> None:
+    """leaky_relu (from x), tanh and sigmoid (from their output y): the formula, in the input's dtype."""
+    rng = np.random.default_rng(4)
+    grad, x = rng.standard_normal((3, 4)).astype(dtype), rng.uniform(-0.9, 0.9, (3, 4)).astype(dtype)
+    fused, expected = ACTIVATION_BACKWARDS[name]
+    out = fused(*_on(device, grad, x))
+    assert out.dtype == dtype and backend.device_of(out) == device
+    np.testing.assert_allclose(backend.as_numpy(out), expected(grad, x), **_tolerance(dtype))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_log_sum_exp_is_the_log_of_softmaxs_denominator(device: str, dtype: Any) -> None:
     shifted = np.random.default_rng(1).standard_normal((4, 7)).astype(dtype)

@@ -77,6 +77,24 @@ def relu_backward(xp: ModuleType, grad: Any, x: Any) -> Any:
     return grad * (x > 0)
 
 
+@kernel
+def leaky_relu_backward(xp: ModuleType, grad: Any, x: Any, slope: float) -> Any:
+    """dL/dx = dL/dy where x > 0, else slope * dL/dy."""
+    return xp.where(x > 0, grad, grad * slope).astype(grad.dtype, copy=False)
+
+
+@kernel
+def tanh_backward(xp: ModuleType, grad: Any, y: Any) -> Any:
+    """dL/dx = dL/dy (1 - y²), from the output y = tanh(x)."""
+    return (grad * (1 - y * y)).astype(grad.dtype, copy=False)
+
+
+@kernel
+def sigmoid_backward(xp: ModuleType, grad: Any, y: Any) -> Any:
+    """dL/dx = dL/dy y (1 - y), from the output y = sigmoid(x)."""
+    return (grad * y * (1 - y)).astype(grad.dtype, copy=False)
+
+
 # ----------------------------------------------------------------------------- softmax cross-entropy
 @kernel
 def log_sum_exp(xp: ModuleType, shifted: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,12 @@ from .tensor import Tensor, _wrap, where
 
 def _xp(x: Tensor) -> Any:
     return get_array_module(x.data)
+
+
+def _backward_by(kernel: kernels.Kernel, recorded: Callable[[], Tensor], *args: Any) -> Tensor:
+    """A gradient from one fused kernel; under ``create_graph=True`` from ``recorded()`` instead:
+    the same formula in Tensor ops, recorded, so that the gradient can be differentiated again."""
+    return recorded() if is_grad_enabled() else _wrap(kernel(*args))
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -268,7 +275,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         y = ctx.output
-        return grad * (1 - y * y)
+        return _backward_by(kernels.tanh_backward, lambda: grad * (1 - y * y), grad.data, y.data)
 
 
 class Sigmoid(Function):
@@ -287,7 +294,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         y = ctx.output
-        return grad * y * (1 - y)
+        return _backward_by(kernels.sigmoid_backward, lambda: grad * y * (1 - y), grad.data, y.data)
 
 
 class Softplus(Function):
@@ -315,9 +322,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        if is_grad_enabled():  # create_graph=True: a recorded product, so it can be differentiated again
-            return grad * (x.data > 0)
-        return _wrap(kernels.relu_backward(grad.data, x.data))  # one fused kernel
+        return _backward_by(kernels.relu_backward, lambda: grad * (x.data > 0), grad.data, x.data)
 
 
 class LeakyReLU(Function):
@@ -332,8 +337,12 @@ class LeakyReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        local = _xp(x).where(x.data > 0, 1, ctx.slope).astype(grad.dtype)
-        return grad * local
+        slope = ctx.slope
+
+        def recorded() -> Tensor:
+            return grad * _xp(x).where(x.data > 0, 1, slope).astype(grad.dtype)
+
+        return _backward_by(kernels.leaky_relu_backward, recorded, grad.data, x.data, slope)
 
 
 class Clip(Function):
