@@ -136,8 +136,9 @@ def train(args: argparse.Namespace) -> int:
     )
 
     def loader(x: np.ndarray, y: np.ndarray, training: bool) -> DataLoader:
-        dataset = TensorDataset(x, y)
-        return DataLoader(dataset, args.batch_size, shuffle=training, drop_last=training, device=args.device)
+        # The data goes to the device once, here; each batch is then gathered there, never copied over.
+        dataset = TensorDataset(tg.Tensor(x, device=args.device), tg.Tensor(y, device=args.device))
+        return DataLoader(dataset, args.batch_size, shuffle=training, drop_last=training)
 
     model = recipes.build_mlp(data.features, args.hidden, data.classes, args.activation, args.dropout, args.batch_norm)
     model.to(args.device)
