@@ -475,7 +475,7 @@ def _loaded_value(value: Any, p: Tensor, what: str) -> Any:
     """A state value for ``p`` from a state dict: arrays copied to p's dtype and device, numbers kept."""
     if isinstance(value, Tensor):
         value = value.data
-    if not (isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__")):
+    if not (isinstance(value, np.ndarray) or backend.is_device_array(value)):
         return value  # a number, such as the step count
     if value.shape != p.shape:
         raise ValueError(

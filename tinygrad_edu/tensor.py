@@ -499,7 +499,7 @@ def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
     if isinstance(data, Tensor):
         data = data.data
     target = backend.normalize_device(device) if device is not None else None
-    if hasattr(data, "__cuda_array_interface__") or isinstance(data, np.ndarray | np.generic):
+    if backend.is_device_array(data) or isinstance(data, np.ndarray | np.generic):
         if data.dtype.kind not in _SUPPORTED_KINDS:
             raise TypeError(f"cannot build a tensor from an array of dtype {data.dtype}: use numbers")
         source_device = backend.device_of(data)
@@ -547,7 +547,7 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
         like_dtype = like.data.dtype
         dtype = like_dtype if like_dtype.kind == "f" and type(value) is float else _scalar_dtype(value, like_dtype)
         return _wrap(backend.scalar_array(xp, value, dtype))
-    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+    if isinstance(value, np.ndarray) or backend.is_device_array(value):
         return _wrap(value)  # arrays keep their dtype and promote as in NumPy
     return Tensor(value, device=like.device)
 
@@ -685,7 +685,7 @@ def _index_argument(index: Any, device: str) -> Any:
         index = index.data
     if isinstance(index, list):
         index = np.asarray(index)
-    if isinstance(index, np.ndarray) or hasattr(index, "__cuda_array_interface__"):
+    if isinstance(index, np.ndarray) or backend.is_device_array(index):
         return backend.to_device(index, device)
     return index
 

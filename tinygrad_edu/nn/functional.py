@@ -256,7 +256,12 @@ def _reduce_array(losses: Any, reduction: str) -> Any:
 
 def _per_element(grad: Tensor, reduction: str, count: int) -> Tensor:
     """The backward half: the upstream gradient each loss element receives (1/N of it for "mean")."""
-    return grad / max(count, 1) if reduction == "mean" else grad
+    return grad / _elements_averaged(reduction, count) if reduction == "mean" else grad
+
+
+def _elements_averaged(reduction: str, count: int) -> int:
+    """N in the 1/N that "mean" gives each of its ``count`` loss elements (1 for "sum" and "none")."""
+    return max(count, 1) if reduction == "mean" else 1
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -356,7 +361,7 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         (logits,) = ctx.saved_tensors
-        scale = 1.0 / max(ctx.classes.size, 1) if ctx.reduction == "mean" else 1.0
+        scale = 1.0 / _elements_averaged(ctx.reduction, ctx.classes.size)
         per_sample = grad.unsqueeze(-1) if ctx.reduction == "none" else grad  # one upstream value per row
         if is_grad_enabled():  # create_graph=True: recorded Tensor ops, so it can be differentiated again
             one_hot = get_array_module(logits.data).eye(logits.shape[-1], dtype=grad.dtype)[ctx.classes]
