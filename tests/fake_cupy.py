@@ -39,7 +39,6 @@ _ROOT_WRAPPERS: weakref.WeakValueDictionary[int, ndarray] = weakref.WeakValueDic
 
 # Calls that only describe existing memory differently: no kernel runs on a GPU.
 _NO_LAUNCH = {"reshape", "transpose", "swapaxes", "squeeze", "expand_dims", "broadcast_to", "view", "moveaxis"}
-_SYNCING = {"item", "tolist", "get"}
 # How NumPy reads another object's memory without a copy; forwarding them would let np.asarray succeed.
 _HOST_MEMORY_PROTOCOLS = {"__array_interface__", "__array_struct__"}
 
@@ -176,36 +175,6 @@ class ndarray:  # noqa: N801 - CuPy's name
         STATS["to_host"] += 1
         return self._array.copy()
 
-    def item(self) -> Any:
-        _synchronize("ndarray.item()")
-        return self._array.item()
-
-    def tolist(self) -> Any:
-        _synchronize("ndarray.tolist()")
-        return self._array.tolist()
-
-    def __float__(self) -> float:
-        _synchronize("float()")
-        return float(self._array)
-
-    def __int__(self) -> int:
-        _synchronize("int()")
-        return int(self._array)
-
-    def __index__(self) -> int:
-        _synchronize("operator.index()")
-        return self._array.__index__()
-
-    def __bool__(self) -> bool:
-        _synchronize("bool()")
-        return bool(self._array)
-
-    def __repr__(self) -> str:
-        _synchronize("repr()")
-        return repr(self._array)
-
-    __str__ = __repr__
-
     def __getitem__(self, index: Any) -> Any:
         result = self._array[_unwrap(index)]
         if not (isinstance(result, np.ndarray) and result.base is not None):
@@ -234,6 +203,29 @@ def _operator(name: str) -> Callable:
     operator.__name__ = name
     return operator
 
+
+def _host_read(name: str, what: str) -> Callable:
+    """A method that reads values on the host (``item``, ``float()``, printing): it synchronises."""
+
+    def read(self: ndarray) -> Any:
+        _synchronize(what)
+        return getattr(self._array, name)()
+
+    read.__name__ = name
+    return read
+
+
+for _name, _what in {
+    "item": "ndarray.item()",
+    "tolist": "ndarray.tolist()",
+    "__float__": "float()",
+    "__int__": "int()",
+    "__index__": "operator.index()",
+    "__bool__": "bool()",
+    "__repr__": "repr()",
+}.items():
+    setattr(ndarray, _name, _host_read(_name, _what))
+ndarray.__str__ = ndarray.__repr__
 
 for _name in (
     "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift "
