@@ -49,7 +49,6 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import itertools
 import json
 import os
 import platform
@@ -75,7 +74,7 @@ from tinygrad_edu.train import evaluate, fit
 BENCHMARKS = str(Path(__file__).resolve().parent)
 if BENCHMARKS not in sys.path:  # train_mlp.py sits next to this file
     sys.path.insert(0, BENCHMARKS)
-from train_mlp import batches, initial_weights  # noqa: E402
+from train_mlp import batches, initial_weights, sequential_mlp  # noqa: E402
 
 WORKLOADS: dict[str, dict[str, Any]] = {
     "classic-64": {"sizes": (784, 1024, 128, 64, 10), "batch": 64, "loss": "cross_entropy", "steps": 300},
@@ -108,7 +107,8 @@ class Implementation:
 # ----------------------------------------------------------------------------- the three steps
 def tinygrad_implementation(cp: ModuleType, workload: dict, host_batches: list) -> Implementation:
     """tinygrad_edu on "cuda": the step every user writes, with the library's model, loss and SGD."""
-    model, linears = build_mlp(nn, workload["sizes"])
+    model = sequential_mlp(nn, workload["sizes"])
+    linears = list(model[::2])
     for layer, (w, b) in zip(linears, initial_weights(workload["sizes"]), strict=True):
         layer.weight.data[...] = w  # still on the CPU: NumPy into NumPy
         layer.bias.data[...] = b
@@ -250,7 +250,8 @@ def torch_implementation(workload: dict, host_batches: list) -> Implementation |
     if not torch.cuda.is_available():
         return f"n/a: torch {torch.__version__} sees no GPU (torch.cuda.is_available() is False)"
     torch.set_float32_matmul_precision("highest")  # float32 matmuls, no TF32 (the default, made sure of)
-    model, linears = build_mlp(torch.nn, workload["sizes"])
+    model = sequential_mlp(torch.nn, workload["sizes"])
+    linears = list(model[::2])
     with torch.no_grad():
         for layer, (w, b) in zip(linears, initial_weights(workload["sizes"]), strict=True):
             layer.weight.copy_(torch.from_numpy(w))
@@ -271,15 +272,6 @@ def torch_implementation(workload: dict, host_batches: list) -> Implementation |
         return [(layer.weight.detach().cpu().numpy(), layer.bias.detach().cpu().numpy()) for layer in linears]
 
     return Implementation(TORCH, step, weights, torch.cuda.synchronize)
-
-
-def build_mlp(module: Any, sizes: tuple[int, ...]) -> tuple[Any, list[Any]]:
-    """Linear layers with ReLU between them, in tinygrad_edu.nn or torch.nn; also the Linear layers."""
-    linears = [module.Linear(fan_in, fan_out) for fan_in, fan_out in itertools.pairwise(sizes)]
-    layers: list[Any] = []
-    for i, linear in enumerate(linears):
-        layers += [linear, module.ReLU()] if i < len(linears) - 1 else [linear]
-    return module.Sequential(*layers), linears
 
 
 # ----------------------------------------------------------------------------- check and timing

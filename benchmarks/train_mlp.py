@@ -104,7 +104,7 @@ def autograd_step_factory(
     nn_module: Any, optim_module: Any, functional: Any, tensor: Callable, workload: dict
 ) -> Callable[[np.ndarray, np.ndarray], None]:
     """The same step in any engine with PyTorch's API: tinygrad_edu, or PyTorch itself."""
-    model = _sequential(nn_module, workload["sizes"])
+    model = sequential_mlp(nn_module, workload["sizes"])
     for layer, (w, b) in zip(model[::2], initial_weights(workload["sizes"]), strict=True):
         layer.weight.data[...] = tensor(w).data
         layer.bias.data[...] = tensor(b).data
@@ -120,7 +120,8 @@ def autograd_step_factory(
     return step
 
 
-def _sequential(module: Any, sizes: tuple[int, ...]) -> Any:
+def sequential_mlp(module: Any, sizes: tuple[int, ...]) -> Any:
+    """Linear layers with ReLU between them, in tinygrad_edu.nn or torch.nn (Linear layers: ``model[::2]``)."""
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(module.Linear(fan_in, fan_out))
