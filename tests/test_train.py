@@ -173,7 +173,7 @@ def test_history_save_json_is_atomic(tmp_path, monkeypatch):
     def failing_replace(source, target):
         raise OSError("disk full")
 
-    monkeypatch.setattr("tinygrad_edu.files.os.replace", failing_replace)
+    monkeypatch.setattr("tinygrad_edu.io.os.replace", failing_replace)
     longer = scripted_history()
     longer.record(3, {"loss": 0.2, "accuracy": 0.9, "val_loss": 0.5, "val_accuracy": 0.8}, seconds=0.5)
     with pytest.raises(OSError, match="disk full"):

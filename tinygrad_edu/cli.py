@@ -114,7 +114,7 @@ def train(args: argparse.Namespace) -> int:
 
     from . import nn
     from .data import DataLoader, TensorDataset, train_val_split
-    from .files import write_bytes_atomically
+    from .io import write_bytes_atomically
     from .train import EarlyStopping, evaluate, fit, plot_history
 
     try:

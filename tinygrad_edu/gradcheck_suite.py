@@ -39,8 +39,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .autograd import Function
-from .files import write_bytes_atomically
 from .gradcheck import check_gradients, check_second_gradients
+from .io import write_bytes_atomically
 from .opspecs import OP_SPECS, SIZES, SPECS_BY_NAME, OpSpec, example_arguments, grid_step
 from .tensor import Tensor
 

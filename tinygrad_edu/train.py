@@ -24,7 +24,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .backend import as_numpy
-from .files import atomic_path, write_bytes_atomically
+from .io import atomic_path, write_bytes_atomically
 from .nn.module import Module
 from .tensor import Tensor
 

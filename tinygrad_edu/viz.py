@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, backend, recipes
-from .files import write_bytes_atomically
+from .io import write_bytes_atomically
 from .nn.losses import CrossEntropyLoss
 from .nn.module import Module, Parameter
 from .tensor import Tensor, grad

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_write
+from ..io import atomic_write
 
 FILES = (
     "train-images-idx3-ubyte.gz",
