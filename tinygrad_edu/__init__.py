@@ -2,8 +2,9 @@
 
 import numpy as np
 
-# autograd first: tensor.py builds on its Function, and it needs Tensor at run time (see its end).
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad  # isort: skip
+# tensor first: it defines Tensor, then imports autograd and ops, which build on it (see its docstring).
+from .tensor import Tensor, cat, maximum, minimum, stack, where  # isort: skip
+from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad  # isort: skip
 from .creation import (
     arange,
     eye,
@@ -23,7 +24,7 @@ from . import nn  # isort: skip  (nn builds on everything above)
 from . import data, optim, train  # isort: skip
 from . import viz  # isort: skip  (viz draws with nn and recipes)
 from .data import datasets  # isort: skip
-from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
+from . import fused  # isort: skip
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
 int32, int64, uint8, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("uint8"), np.dtype("bool")
@@ -41,6 +42,7 @@ __all__ = [
     "enable_grad",
     "eye",
     "full",
+    "fused",
     "grad",
     "gradcheck",
     "gradgradcheck",

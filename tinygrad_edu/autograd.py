@@ -1,14 +1,17 @@
 """The chain rule: Function nodes, grad mode, and the backward pass.
 
-A ``Function`` is one node of the computation graph. ``Function.apply`` runs its ``forward``
-and, when gradients are being recorded, makes the new node the output's ``grad_fn`` and keeps
-the inputs it needs. ``backward`` walks the graph from the output to the leaves in reverse
-topological order and calls each node's ``backward`` with the gradient of its output.
+A ``Function`` is one node of the computation graph. ``Function.apply`` runs its ``forward`` and,
+when an input requires grad, makes the new node the output's ``grad_fn`` and keeps its inputs.
+``backpropagate`` is the chain rule: it walks the graph from the outputs to the leaves, each node
+after every node that used its output, and hands each node the gradient of its output, which
+its ``backward`` turns into gradients of its inputs. ``backward()`` and ``grad()`` are its two
+entry points: the first keeps the leaves' gradients in ``.grad``, the second returns those of the
+tensors it is asked for.
 
 Design rules that keep this engine correct (and are each tested):
 - The graph is walked with an explicit stack, never recursion, so deep graphs work.
-- Gradients live in a dict keyed by node and are dropped as soon as a node is consumed.
-- Gradients are reduced back to each input's shape in ONE place, ``_fit_gradient``.
+- Gradients live in a dict keyed by tensor and are dropped as soon as a tensor is consumed.
+- Broadcasting is undone in ONE place, ``unbroadcast``, never in the ops.
 - Nodes reference their inputs, never their outputs (only through a weakref), so a graph
   is freed by reference counting alone as soon as nothing points at it.
 """
@@ -22,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import backend
+from .tensor import Tensor, _wrap
 
 
 # ----------------------------------------------------------------------------- grad mode
@@ -78,29 +82,6 @@ class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
     enabled = True
 
 
-# ----------------------------------------------------------------------------- module recording
-# Set only inside tg.viz.record_modules(): Module.__call__ then enters each forward into this
-# recorder, and Function.apply copies its ``path`` (the Modules whose forward is running) onto each
-# new node, so a drawing can box each layer's ops. The rest of the time it is None, and training
-# pays one test of it per Module call and per recorded node.
-module_recorder: Any = None
-
-
-def clear_gradients(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """Forget accumulated gradients before the next backward: ``.grad = None``, or zeros in place.
-
-    A gradient made with ``create_graph=True`` is part of a graph: it is cut off first, so zeroing
-    it never writes into a node that another computation still uses.
-    """
-    for tensor in tensors:
-        if set_to_none:
-            tensor.grad = None
-        elif tensor.grad is not None:
-            if tensor.grad.grad_fn is not None:
-                tensor.grad = tensor.grad.detach()
-            tensor.grad.data[...] = 0
-
-
 # ----------------------------------------------------------------------------- Function
 class _SavedOutput:
     """Stands in for the output among saved tensors; resolved through a weakref (no cycle)."""
@@ -124,7 +105,6 @@ class Function:
     _saved: tuple = ()
     _output_ref: weakref.ref | None = None
     _released = False
-    module_path: tuple[str, ...] = ()  # the Modules whose forward made this node (tg.viz.record_modules)
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -164,48 +144,38 @@ class Function:
     # --- recording
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
-        """Run ``forward`` and, if any input requires grad, record this node in the graph."""
+        """Run ``forward``; if grad mode is on and an input requires grad, record the node."""
         ctx = cls()
-        mode = _grad_mode
-        if not mode.enabled:  # in no_grad, or a plain backward pass: run forward, record nothing
-            return _wrap(_as_array(_run_forward(cls, ctx, inputs, params)))
-        record = any(isinstance(t, Tensor) and t._requires_grad for t in inputs)
-        mode.enabled = False  # forward itself is never recorded
+        needs = tuple([getattr(t, "_requires_grad", False) for t in inputs]) if _grad_mode.enabled else ()
+        record = True in needs
+        if record:
+            _grad_mode.enabled = False  # forward itself is never recorded
         try:
-            result = _run_forward(cls, ctx, inputs, params)
+            result = cls.forward(ctx, *inputs, **params)
+        except (ValueError, TypeError, IndexError) as error:
+            raise _operation_error(cls, inputs, error) from error
         finally:
-            mode.enabled = True
-        out = _wrap(_as_array(result))
+            if record:
+                _grad_mode.enabled = True
+        out = _wrap(result.data if isinstance(result, Tensor) else result)
         if record and out.data.dtype.kind == "f":  # integer and bool results are constants
-            out._requires_grad = True
-            out._ctx = ctx
-            ctx.inputs = inputs
-            ctx.needs_input_grad = tuple(isinstance(t, Tensor) and t._requires_grad for t in inputs)
-            ctx._output_ref = weakref.ref(out)
-            if module_recorder is not None:  # inside tg.viz.record_modules(): note which Modules made it
-                ctx.module_path = module_recorder.path
-            if ctx._saved and any(t is result for t in ctx._saved):  # forward saved its own output
-                ctx._saved = tuple(_SAVED_OUTPUT if t is result else t for t in ctx._saved)
+            ctx._record(out, inputs, needs, result)
         return out
+
+    def _record(self, out: Tensor, inputs: tuple, needs: tuple[bool, ...], result: Any) -> None:
+        """Make this node ``out``'s ``grad_fn``, keeping its inputs (and its output, by weakref)."""
+        out._requires_grad = True
+        out._ctx = self
+        self.inputs, self.needs_input_grad = inputs, needs
+        self._output_ref = weakref.ref(out)
+        if self._saved and any(t is result for t in self._saved):  # forward saved its own output
+            self._saved = tuple(_SAVED_OUTPUT if t is result else t for t in self._saved)
 
     def _release(self) -> None:
         """Drop inputs, saved tensors and whatever else forward kept on ``ctx`` (masks, indices)
         after backward, so their memory is freed even while the output tensor lives on."""
         self.__dict__.clear()  # every attribute falls back to its class default (inputs = None, ...)
         self._released = True
-
-
-def _run_forward(cls: type, ctx: Function, inputs: tuple, params: dict) -> Any:
-    """``cls.forward``, with NumPy/CuPy errors rewritten to name the op and its operands."""
-    try:
-        return cls.forward(ctx, *inputs, **params)
-    except (ValueError, TypeError, IndexError) as error:
-        raise _operation_error(cls, inputs, error) from error
-
-
-def _as_array(result: Any) -> Any:
-    """forward may return a Tensor (custom Functions) or a backend array (the built-in ops)."""
-    return result.data if isinstance(result, Tensor) else result
 
 
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
@@ -235,7 +205,12 @@ def _freed_graph_message(ctx: Function) -> str:
     )
 
 
-# ----------------------------------------------------------------------------- backward
+# ----------------------------------------------------------------------------- the backward pass
+# Filled by tinygrad_edu.fused.enable(): op -> a fused kernel for its gradient. Empty by default:
+# each op's backward then is its one Tensor formula.
+fused_gradients: dict[type, Callable[[Function, Tensor], Any]] = {}
+
+
 def topological_order(roots: Iterable[Tensor], parents_of: Callable[[Tensor], Iterable[Tensor]]) -> list[Tensor]:
     """Every tensor reachable from ``roots`` through ``parents_of``, each after all of its parents.
 
@@ -250,12 +225,10 @@ def topological_order(roots: Iterable[Tensor], parents_of: Callable[[Tensor], It
         tensor, inputs_done = stack.pop()
         if inputs_done:
             order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        stack.extend((parent, False) for parent in parents_of(tensor) if id(parent) not in visited)
+        elif id(tensor) not in visited:
+            visited.add(id(tensor))
+            stack.append((tensor, True))
+            stack.extend((parent, False) for parent in parents_of(tensor) if id(parent) not in visited)
     return order
 
 
@@ -269,123 +242,196 @@ def _inputs_needing_grad(tensor: Tensor) -> list[Tensor]:
     return [parent for parent, needed in zip(ctx.inputs, ctx.needs_input_grad) if needed]  # noqa: B905
 
 
-def _fit_gradient(grad: Any, tensor: Tensor, ctx: Function) -> Tensor:
-    """Make ``grad`` a gradient for ``tensor``: a Tensor of its shape, dtype and device.
+def backpropagate(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Tensor],
+    keep: Callable[[Tensor, Tensor], None],
+    kept: Iterable[Tensor] = (),
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> None:
+    """The chain rule: send ``seeds`` (d out / d out) from ``roots`` back through the graph.
 
-    This is the one place where broadcasting is undone: an op whose input was broadcast
-    returns a gradient of the output's shape, and the broadcast axes are summed here.
+    Tensors are taken outputs first, so a tensor's gradient is complete (the sum over every
+    path) when it is taken. Each leaf's gradient, and that of each tensor in ``kept``, is
+    handed to ``keep(tensor, grad)``; the rest are passed on and dropped.
     """
-    if type(grad) is not Tensor and not isinstance(grad, Tensor):
-        grad = _wrap(grad)
-    if type(grad.data) is not type(tensor.data):  # a NumPy and a CuPy array: different devices
+    order = topological_order(roots, _inputs_needing_grad)
+    grads: dict[int, Tensor] = {}
+    for root, seed in zip(roots, seeds, strict=True):
+        grads[id(root)] = seed if id(root) not in grads else grads[id(root)] + seed
+    kept_ids = {id(t) for t in kept}
+    fused = {} if create_graph else fused_gradients
+    previous, _grad_mode.enabled = _grad_mode.enabled, create_graph  # record backward only for higher order
+    try:
+        while order:  # popping lets each tensor be freed as soon as it is done
+            tensor = order.pop()
+            grad, node = grads.pop(id(tensor), None), tensor._ctx
+            if grad is not None and (node is None or id(tensor) in kept_ids):
+                keep(tensor, grad)
+            if grad is None or node is None:
+                continue
+            input_grads = fused.get(type(node), type(node).backward)(node, grad)
+            for parent, input_grad in _paired_with_inputs(node, input_grads):
+                g = unbroadcast(input_grad, parent, node)
+                grads[id(parent)] = g if id(parent) not in grads else grads[id(parent)] + g
+            if not retain_graph:
+                node._release()
+    finally:
+        _grad_mode.enabled = previous
+
+
+def _paired_with_inputs(node: Function, input_grads: Any) -> Iterable[tuple[Tensor, Any]]:
+    """(input, gradient) for each input of ``node`` that needs one, from what its backward returned."""
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.inputs):
         raise RuntimeError(
-            f"{type(ctx).__name__}.backward returned a gradient on {grad.device} for an input on "
+            f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) but forward "
+            f"had {len(node.inputs)} input(s); return one gradient (or None) per input"
+        )
+    return [
+        (parent, g)
+        for parent, g, needed in zip(node.inputs, input_grads, node.needs_input_grad)  # noqa: B905 (same lengths)
+        if needed and g is not None
+    ]
+
+
+def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
+    """Make ``grad`` (returned by ``node.backward``) a gradient for its input ``tensor``: a Tensor
+    of its shape, dtype and device.
+
+    This is the one place where broadcasting is undone: an op whose input was broadcast returns
+    a gradient of the output's shape, and the axes broadcasting added or stretched are summed here.
+    """
+    if not isinstance(grad, Tensor):
+        grad = _wrap(grad)
+    data, target = grad.data, tensor.data
+    if data.shape == target.shape and data.dtype == target.dtype and type(data) is type(target):
+        return grad  # the common case, checked first
+    if type(data) is not type(target):  # a NumPy and a CuPy array: different devices
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned a gradient on {grad.device} for an input on "
             f"{tensor.device}; return gradients on the input's device"
         )
-    if grad.data.shape != tensor.data.shape:
-        grad = _sum_to_shape(grad, tensor.shape, ctx)
-    if grad.data.dtype != tensor.data.dtype:
-        grad = grad.to(tensor.dtype)
-    return grad
+    if data.shape != target.shape:
+        extra = grad.ndim - tensor.ndim
+        stretched = extra >= 0 and all(s in (1, g) for s, g in zip(tensor.shape, grad.shape[extra:], strict=True))
+        if not stretched:
+            raise RuntimeError(
+                f"{type(node).__name__}.backward returned a gradient of shape {tuple(grad.shape)} for an "
+                f"input of shape {tuple(tensor.shape)}; each gradient must have its input's shape"
+            )
+        axes = (*range(extra), *(extra + i for i, s in enumerate(tensor.shape) if s == 1 != grad.shape[extra + i]))
+        grad = grad.sum(axis=axes, keepdims=True).reshape(tensor.shape)
+    return grad if grad.data.dtype == target.dtype else grad.to(tensor.dtype)
 
 
-def _sum_to_shape(grad: Tensor, shape: tuple, ctx: Function) -> Tensor:
-    """Sum a broadcast gradient over the axes broadcasting added or stretched."""
-    extra = grad.ndim - len(shape)
-    stretched = extra >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[extra:], strict=True))
-    if not stretched:
+# ----------------------------------------------------------------------------- entry points
+def backward(
+    tensor: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """``tensor.backward()``: accumulate d(tensor)/d(leaf) * ``gradient`` into each leaf's ``.grad``."""
+    if not tensor.requires_grad:
         raise RuntimeError(
-            f"{type(ctx).__name__}.backward returned a gradient of shape {tuple(grad.shape)} for an "
-            f"input of shape {tuple(shape)}; each gradient must have its input's shape"
+            f"backward(): this tensor (shape {tensor.shape}) does not require grad and has no grad_fn: "
+            "none of the tensors it was computed from has requires_grad=True, or it was computed "
+            "under no_grad()"
         )
-    axes = tuple(range(extra)) + tuple(extra + i for i, s in enumerate(shape) if s == 1 and grad.shape[extra + i] != 1)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+    seed = _initial_gradient(tensor, gradient, "backward()")
+    accumulate = _LeafGradients(seed.data, create_graph).accumulate
+    retain = create_graph if retain_graph is None else retain_graph
+    backpropagate([tensor], [seed], accumulate, retain_graph=retain, create_graph=create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``.
+
+    ``grad_outputs`` weights each output (like ``backward``'s ``gradient``). With
+    ``create_graph=True`` the returned gradients are differentiable again (higher order).
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, tensor in enumerate([*outputs, *inputs]):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+            kind = "output" if i < len(outputs) else "input"
+            raise RuntimeError(f"grad: {kind} {i if i < len(outputs) else i - len(outputs)} does not require grad")
+    seeds = [_initial_gradient(out, g, "grad()") for out, g in zip(outputs, grad_outputs, strict=True)]
+    found: dict[int, Tensor] = {}
+    retain = create_graph if retain_graph is None else retain_graph
+    backpropagate(outputs, seeds, lambda t, g: found.setdefault(id(t), g), inputs, retain, create_graph)
+    for i, tensor in enumerate(inputs):
+        if id(tensor) not in found and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {tensor.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    gradients = [found.get(id(tensor)) for tensor in inputs]
+    return tuple(g if create_graph or g is None else g.detach() for g in gradients)
+
+
+def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
+    """The gradient that starts a backward pass: 1 for a one-element output, else user-given."""
+    if gradient is None:
+        if output.numel() != 1:
+            raise RuntimeError(
+                f"{where}: the gradient can be omitted only for a one-element output, but the output has shape "
+                f"{output.shape}; reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {output.shape}"
+            )
+        return _wrap(backend.get_array_module(output.data).ones(output.shape, dtype=output.dtype))
+    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
+    if gradient.shape != output.shape:
+        raise RuntimeError(
+            f"{where}: the gradient has shape {gradient.shape} but the output has shape {output.shape}; they must match"
+        )
+    if gradient.device != output.device:
+        raise RuntimeError(f"{where}: the gradient is on {gradient.device} but the output is on {output.device}")
+    return gradient if gradient.dtype == output.dtype else gradient.to(output.dtype)
 
 
 class _LeafGradients:
-    """Stores gradients into leaves' ``.grad``, copying only when memory would be shared."""
+    """Adds gradients into leaves' ``.grad``, copying only where memory would otherwise be shared
+    (with the seed, with another leaf's gradient, or a read-only broadcast view)."""
 
-    def __init__(self, shared: Iterable[Any] = ()) -> None:
-        self._owners = {id(backend.owner(array)) for array in shared}
+    def __init__(self, seed: Any, create_graph: bool) -> None:
+        self._owners = {id(backend.owner(seed))}
+        self._create_graph = create_graph
 
-    def accumulate(self, leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-        if not create_graph and grad._ctx is not None:
+    def accumulate(self, leaf: Tensor, grad: Tensor) -> None:
+        if not self._create_graph and grad._ctx is not None:
             grad = grad.detach()
         if leaf.grad is not None:
-            leaf.grad = leaf.grad + grad if create_graph else _wrap(leaf.grad.data + grad.data)
+            leaf.grad = leaf.grad + grad if self._create_graph else _wrap(leaf.grad.data + grad.data)
             return
-        array = grad.data
-        memory = id(array if array.base is None else backend.owner(array))
-        if memory in self._owners or not backend.is_writeable(array):
+        memory = id(backend.owner(grad.data))
+        if memory in self._owners or not backend.is_writeable(grad.data):
             grad = grad.clone()  # never let two .grad share memory (a recorded copy under create_graph)
         else:
             self._owners.add(memory)
         leaf.grad = grad
 
 
-def run_backward(
-    roots: Sequence[Tensor],
-    root_grads: Sequence[Tensor],
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: Sequence[Tensor] | None = None,
-) -> list[Tensor | None] | None:
-    """Backpropagate ``root_grads`` from ``roots``.
+def clear_gradients(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget accumulated gradients before the next backward: ``.grad = None``, or zeros in place.
 
-    With ``inputs=None`` the gradients are accumulated into the leaves' ``.grad`` (``backward``);
-    otherwise the gradients of ``inputs`` are returned and no ``.grad`` is touched (``tg.grad``).
+    A gradient made with ``create_graph=True`` is part of a graph: it is cut off first, so zeroing
+    it never writes into a node that another computation still uses.
     """
-    order = topological_order(roots, _inputs_needing_grad)
-    grads: dict[int, Tensor] = {}
-    for root, grad in zip(roots, root_grads, strict=True):
-        grads[id(root)] = grad if id(root) not in grads else grads[id(root)] + grad
-    wanted: dict[int, list[int]] | None = None  # input tensor -> its positions in ``inputs``
-    if inputs is not None:
-        wanted = {}
-        for position, t in enumerate(inputs):
-            wanted.setdefault(id(t), []).append(position)
-    found: list[Tensor | None] = [] if inputs is None else [None] * len(inputs)
-    leaves = _LeafGradients(shared=[g.data for g in root_grads])
-    previous = _grad_mode.enabled
-    _grad_mode.enabled = create_graph  # record the backward pass itself only for higher order
-    try:
-        while order:  # outputs first; popping lets each tensor be freed as soon as it is done
-            tensor = order.pop()
-            grad = grads.pop(id(tensor), None)
-            ctx = tensor._ctx
-            if wanted is not None and id(tensor) in wanted:
-                for position in wanted[id(tensor)]:
-                    found[position] = grad
-            if grad is None:
-                continue
-            if ctx is None:
-                if wanted is None:
-                    leaves.accumulate(tensor, grad, create_graph)
-                continue
-            _backward_node(ctx, grad, grads)
-            if not retain_graph:
-                ctx._release()
-    finally:
-        _grad_mode.enabled = previous
-    return None if inputs is None else found
-
-
-def _backward_node(ctx: Function, grad: Tensor, grads: dict[int, Tensor]) -> None:
-    """Apply the chain rule at one node: pass its output gradient on to its inputs."""
-    input_grads = type(ctx).backward(ctx, grad)
-    if not isinstance(input_grads, tuple):
-        input_grads = (input_grads,)
-    if len(input_grads) != len(ctx.inputs):
-        raise RuntimeError(
-            f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) but forward "
-            f"had {len(ctx.inputs)} input(s); return one gradient (or None) per input"
-        )
-    for tensor, input_grad, needed in zip(ctx.inputs, input_grads, ctx.needs_input_grad):  # noqa: B905 (same lengths)
-        if needed and input_grad is not None:
-            input_grad = _fit_gradient(input_grad, tensor, ctx)
-            key = id(tensor)  # a tensor reached along several paths sums their gradients (out of place)
-            grads[key] = input_grad if key not in grads else grads[key] + input_grad
-
-
-# Imported last: tensor.py builds on Function, and the engine above needs Tensor at run time.
-from .tensor import Tensor, _wrap  # noqa: E402
+    for tensor in tensors:
+        if set_to_none:
+            tensor.grad = None
+        elif tensor.grad is not None:
+            if tensor.grad.grad_fn is not None:
+                tensor.grad = tensor.grad.detach()
+            tensor.grad.data[...] = 0

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .tensor import DEFAULT_FLOAT, Tensor, _check_dtype, _shape_argument, _wrap
+from .dtypes import DEFAULT_FLOAT, check_dtype
+from .tensor import Tensor, _shape_argument, _wrap
 
 _generator = np.random.default_rng()
 _seed: int | None = None  # the last manual_seed, which also seeds the GPU's generator
@@ -42,7 +43,7 @@ def generator_on(device: str) -> Any:
 def _make(array: np.ndarray, dtype: Any, requires_grad: bool, device: str | None) -> Tensor:
     """Wrap a freshly made host array (no copy), then cast and move it."""
     if dtype is not None:
-        array = array.astype(_check_dtype(dtype), copy=False)
+        array = array.astype(check_dtype(dtype), copy=False)
     tensor = _wrap(backend.to_device(array, backend.normalize_device(device)))
     tensor.requires_grad = requires_grad
     return tensor
@@ -73,7 +74,7 @@ def full(
         dtype = np.array(fill_value).dtype
         dtype = DEFAULT_FLOAT if dtype.kind == "f" else dtype
     xp = backend.array_module(backend.normalize_device(device))
-    tensor = _wrap(xp.full(shape, fill_value, dtype=_check_dtype(dtype)))
+    tensor = _wrap(xp.full(shape, fill_value, dtype=check_dtype(dtype)))
     tensor.requires_grad = requires_grad
     return tensor
 

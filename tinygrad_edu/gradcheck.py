@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, no_grad
+from .autograd import enable_grad, grad, no_grad
 from .backend import as_numpy, get_array_module
-from .tensor import Tensor, _wrap, grad
+from .tensor import Tensor, _wrap
 
 # Fast mode explains a failure with the full Jacobian's worst element only up to this many
 # Jacobian entries (about 2,000 x 2,000): beyond it, the full check would take minutes.

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, kernels
+from . import backend
 from .autograd import clear_gradients, enable_grad
 from .tensor import Tensor
 
@@ -243,10 +243,12 @@ class SGD(Optimizer):
                 # a copy (grad may be p.grad's own array), and an array even when NumPy made grad a scalar
                 state["momentum_buffer"] = backend.get_array_module(param).array(grad, copy=True)
             else:
-                kernels.momentum_update(state["momentum_buffer"], grad, momentum, 1 - dampening)
+                buffer = state["momentum_buffer"]
+                buffer *= momentum
+                buffer += (1 - dampening) * grad
             buffer = state["momentum_buffer"]
             grad = grad + momentum * buffer if options["nesterov"] else buffer
-        kernels.descend(param, grad, options["lr"])  # θ ← θ - γ g, one fused kernel
+        param -= options["lr"] * grad
 
 
 class Adam(Optimizer):
@@ -303,13 +305,16 @@ class Adam(Optimizer):
         elif weight_decay != 0:
             grad = grad + weight_decay * param
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        kernels.adam_moments(m, v, grad, beta1, beta2)
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
         if options["amsgrad"]:
             v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         bias_correction1 = 1 - beta1 ** state["step"]
         bias_correction2 = 1 - beta2 ** state["step"]
         # √v̂ + ε and γ m̂ computed as PyTorch does: the corrections are numbers, the arrays are divided once.
-        kernels.adam_descend(param, m, v, lr / bias_correction1, math.sqrt(bias_correction2), options["eps"])
+        param -= (lr / bias_correction1) * m / (xp.sqrt(v) / math.sqrt(bias_correction2) + options["eps"])
 
 
 class AdamW(Adam):

@@ -1,8 +1,12 @@
 """Tensor: an array that remembers how it was computed, so ``backward()`` can apply the chain rule.
 
-Every operator and method below is a thin call to one ``Function`` in ``ops.py`` (or a few of
-them, for composite ops such as ``mean``). The Tensor keeps ``data`` (a NumPy or CuPy array),
-``grad`` (a Tensor, filled in by ``backward``) and ``grad_fn`` (the Function node that made it).
+Every operator and method below is a thin call to one ``Function`` of the ``ops`` package (or a
+few of them, for composite ops such as ``mean``). The Tensor keeps ``data`` (a NumPy or CuPy
+array), ``grad`` (a Tensor, filled in by ``backward``) and ``grad_fn`` (the Function node that
+made it). Which dtype a result gets is decided in ``dtypes.py``.
+
+The ops and the backward pass are built on Tensor, and Tensor's methods call them: that circle
+is closed by the one import at the end of this module, which runs once Tensor exists.
 """
 
 from __future__ import annotations
@@ -16,9 +20,8 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .autograd import is_grad_enabled, run_backward
+from .dtypes import DEFAULT_FLOAT, SUPPORTED_KINDS, check_dtype, float_partner, scalar_dtype
 
-DEFAULT_FLOAT = np.dtype(np.float32)
 Axis = int | Sequence[int] | None
 Operand = Any  # a Tensor, a Python or NumPy number, or an array-like
 
@@ -102,6 +105,11 @@ class Tensor:
         """All axes reversed (the matrix transpose for 2-D tensors)."""
         return self.transpose()
 
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The last two axes swapped: a batch of matrices, each transposed."""
+        return self.swapaxes(-1, -2)
+
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """A NumPy copy of the values (from the GPU if needed); never part of the graph."""
@@ -178,14 +186,7 @@ class Tensor:
         stores graph tensors in ``.grad`` (a parameter then references its own graph), so prefer
         ``tg.grad(..., create_graph=True)`` for higher derivatives, as PyTorch advises.
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                f"backward(): this tensor (shape {self.shape}) does not require grad and has no grad_fn: "
-                "none of the tensors it was computed from has requires_grad=True, or it was computed "
-                "under no_grad()"
-            )
-        seed = _initial_gradient(self, gradient, "backward()")
-        run_backward([self], [seed], create_graph if retain_graph is None else retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     # ------------------------------------------------------------------ device and dtype
     def to(self, *args: Any, device: str | None = None, dtype: Any = None) -> Tensor:
@@ -204,7 +205,7 @@ class Tensor:
                     f"to(): unknown device or dtype {dtype!r}: use 'cpu', 'cuda', or a dtype such as 'float32'"
                 ) from None
         if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = ops.Cast.apply(out, dtype=_check_dtype(dtype))
+            out = ops.Cast.apply(out, dtype=check_dtype(dtype))
         if device is not None and backend.normalize_device(device) != out.device:
             out = ops.ToDevice.apply(out, device=backend.normalize_device(device))
         return out
@@ -325,7 +326,9 @@ class Tensor:
         x = self
         if any(isinstance(bound, numbers.Real) and not isinstance(bound, numbers.Integral) for bound in (min, max)):
             x = _floating(self)  # a float bound on an integer tensor computes in float32
-        lo, hi = (None if b is None else _as_operand(b, x).data for b in (min, max))
+        # a missing bound is the dtype's most extreme value: -inf and inf for floats
+        lowest, highest = (-math.inf, math.inf) if x.dtype.kind == "f" else _integer_range(x.dtype)
+        lo, hi = (_as_operand(b, x).data for b in (lowest if min is None else min, highest if max is None else max))
         return ops.Clip.apply(x, lo=lo, hi=hi)
 
     clamp = clip
@@ -350,11 +353,15 @@ class Tensor:
         axis, keepdims = _axis_arguments(self, "max", axis, keepdims, dim, keepdim)
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
+    amax = max  # noqa: A003 - PyTorch's name for the max over axes
+
     def min(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         axis, keepdims = _axis_arguments(self, "min", axis, keepdims, dim, keepdim)
-        return ops.Min.apply(self, axis=axis, keepdims=keepdims)
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims, smallest=True)
+
+    amin = min  # noqa: A003 - PyTorch's name for the min over axes
 
     def var(
         self,
@@ -374,7 +381,8 @@ class Tensor:
     ) -> Tensor:
         """log(sum(exp(x))) without overflow: the max is factored out first."""
         axis, keepdims = _axis_arguments(self, "logsumexp", axis, keepdims, dim, keepdim)
-        return ops.LogSumExp.apply(_floating(self), axis=axis, keepdims=keepdims)
+        kept = ops.LogSumExp.apply(_floating(self), axis=axis)
+        return kept if keepdims else kept.squeeze(axis)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         return ops.Softmax.apply(_floating(self), axis=_single_axis(self, "softmax", axis if dim is None else dim))
@@ -481,97 +489,71 @@ def _wrap(array: Any) -> Tensor:
     return tensor
 
 
-_SUPPORTED_KINDS = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool"}
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError as error:
-        raise TypeError(f"unknown dtype {dtype!r}: use e.g. 'float32', 'float64', 'int64' or 'bool'") from error
-    if dtype.kind not in _SUPPORTED_KINDS:
-        raise TypeError(f"dtype {dtype} is not supported: tensors hold floating, integer or bool values")
-    return dtype
-
-
 def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
     """Copy ``data`` into a new backend array: float32 for Python floats, NumPy arrays keep their dtype."""
     if isinstance(data, Tensor):
         data = data.data
     target = backend.normalize_device(device) if device is not None else None
     if backend.is_device_array(data) or isinstance(data, np.ndarray | np.generic):
-        if data.dtype.kind not in _SUPPORTED_KINDS:
+        if data.dtype.kind not in SUPPORTED_KINDS:
             raise TypeError(f"cannot build a tensor from an array of dtype {data.dtype}: use numbers")
         source_device = backend.device_of(data)
         xp = backend.array_module(target or source_device)
         array = backend.to_device(data, target or source_device)
-        return xp.array(array, dtype=None if dtype is None else _check_dtype(dtype), copy=True)
+        return xp.array(array, dtype=None if dtype is None else check_dtype(dtype), copy=True)
     try:
         array = np.array(data)
     except ValueError as error:
         raise ValueError(f"cannot build a tensor from this data (is it a ragged nested list?): {error}") from error
-    if array.dtype.kind not in _SUPPORTED_KINDS:
+    if array.dtype.kind not in SUPPORTED_KINDS:
         raise TypeError(f"cannot build a tensor from {type(data).__name__} data of dtype {array.dtype}: use numbers")
     if dtype is not None:
-        array = array.astype(_check_dtype(dtype))
+        array = array.astype(check_dtype(dtype))
     elif array.dtype.kind == "f":
         array = array.astype(DEFAULT_FLOAT)  # Python floats are double precision; tensors default to float32
     return backend.to_device(array, target or "cpu")
 
 
 # ---------------------------------------------------------------------------- operand handling
-def _scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
-    """A Python or NumPy number takes the dtype of the tensor it meets, as in PyTorch.
-
-    So ``float32_tensor * 0.5`` stays float32; only a float number meeting an integer or bool
-    tensor changes the kind, to the default float32.
-    """
-    if isinstance(value, bool | np.bool_):
-        return like
-    if isinstance(value, numbers.Integral):
-        fits = like.kind in "iu" and np.iinfo(like).min <= value <= np.iinfo(like).max
-        return like if fits else np.dtype(np.int64)  # e.g. uint8 pixels + 300: no silent wrap-around
-    if isinstance(value, numbers.Real):
-        return like if like.kind == "f" else DEFAULT_FLOAT
-    raise TypeError(f"unsupported operand {value!r} of type {type(value).__name__}: use a number or a Tensor")
-
-
 def _as_operand(value: Any, like: Tensor) -> Tensor:
-    """Turn the other operand of a binary op into a Tensor on ``like``'s device."""
+    """Turn the other operand of a binary op into a Tensor on ``like``'s device.
+
+    A number takes ``like``'s dtype (``dtypes.scalar_dtype``); arrays keep theirs.
+    """
     if isinstance(value, Tensor):
         return value
-    if type(value) is np.ndarray:
-        return _wrap(value)  # arrays keep their dtype and promote as in NumPy
-    if type(value) in (float, int) or isinstance(value, numbers.Number | np.generic):
+    if isinstance(value, numbers.Number | np.generic):
         xp = backend.get_array_module(like.data)
-        like_dtype = like.data.dtype
-        dtype = like_dtype if like_dtype.kind == "f" and type(value) is float else _scalar_dtype(value, like_dtype)
-        return _wrap(backend.scalar_array(xp, value, dtype))
+        dtype = like.data.dtype if type(value) is float and like.data.dtype.kind == "f" else None
+        return _wrap(backend.scalar_array(xp, value, dtype or scalar_dtype(value, like.data.dtype)))
     if isinstance(value, np.ndarray) or backend.is_device_array(value):
-        return _wrap(value)  # arrays keep their dtype and promote as in NumPy
+        return _wrap(value)
     return Tensor(value, device=like.device)
 
 
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as Tensors, with PyTorch's promotion between integers and floats.
-
-    An integer tensor meeting a float one takes the float's dtype (NumPy would make int64 with
-    float32 into float64), and ``floating`` ops (true division) compute integers as float32.
-    """
+    """Both operands of a binary op as Tensors, an integer one cast to the other's float dtype
+    (``dtypes.float_partner``); ``floating`` ops (true division) compute integers as float32."""
     if floating and self.data.dtype.kind != "f":
         self = _floating(self)
     other = _as_operand(other, self)
-    self_kind, other_kind = self.data.dtype.kind, other.data.dtype.kind
-    if self_kind != other_kind:
-        if self_kind == "f":
-            other = other.to(self.dtype)
-        elif other_kind == "f":
-            self = self.to(other.dtype)
+    if self.data.dtype != other.data.dtype:
+        partner = float_partner(self.data.dtype, other.data.dtype)
+        if partner is not None:
+            self, other = self.to(partner), other.to(partner)
     return (other, self) if reverse else (self, other)
 
 
 def _floating(tensor: Tensor) -> Tensor:
     return tensor if tensor.dtype.kind == "f" else tensor.to(DEFAULT_FLOAT)
+
+
+def _integer_range(dtype: np.dtype) -> tuple[int, int]:
+    """The smallest and largest value of an integer (or bool) dtype."""
+    if dtype.kind == "b":
+        return False, True
+    info = np.iinfo(dtype)
+    return int(info.min), int(info.max)
 
 
 def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
@@ -586,6 +568,8 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    """``a @ b``. A 1-D operand is first made a matrix, as NumPy reads it (a row (1, n) on the left,
+    a column (n, 1) on the right), and that axis is removed from the product again."""
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}; use * for scalars"
@@ -596,26 +580,12 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the first "
             f"({inner_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
         )
-    return ops.MatMul.apply(a, b)
-
-
-def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
-    """The gradient that starts a backward pass: 1 for a one-element output, else user-given."""
-    if gradient is None:
-        if output.size != 1:
-            raise RuntimeError(
-                f"{where}: the gradient can be omitted only for a one-element output, but the output has shape "
-                f"{output.shape}; reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {output.shape}"
-            )
-        return _wrap(backend.get_array_module(output.data).ones(output.shape, dtype=output.dtype))
-    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
-    if gradient.shape != output.shape:
-        raise RuntimeError(
-            f"{where}: the gradient has shape {gradient.shape} but the output has shape {output.shape}; they must match"
-        )
-    if gradient.device != output.device:
-        raise RuntimeError(f"{where}: the gradient is on {gradient.device} but the output is on {output.device}")
-    return gradient if gradient.dtype == output.dtype else gradient.to(output.dtype)
+    if a.ndim > 1 and b.ndim > 1:
+        return ops.MatMul.apply(a, b)
+    product = ops.MatMul.apply(a if a.ndim > 1 else a.reshape(1, -1), b if b.ndim > 1 else b.reshape(-1, 1))
+    rows = product.shape[-2:-1] if a.ndim > 1 else ()
+    columns = product.shape[-1:] if b.ndim > 1 else ()
+    return product.reshape(*product.shape[:-2], *rows, *columns)
 
 
 # ---------------------------------------------------------------------------- argument parsing
@@ -730,7 +700,7 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 
 def minimum(a: Operand, b: Operand) -> Tensor:
     """Elementwise minimum (broadcast); at ties each input gets half the gradient."""
-    return ops.Minimum.apply(*_pair(a, b))
+    return ops.Maximum.apply(*_pair(a, b), smallest=True)
 
 
 def _pair(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
@@ -742,43 +712,7 @@ def _pair(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
     return _operands(Tensor(a), b)
 
 
-def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
-    grad_outputs: Any = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
-    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``.
+__all__ = ["Tensor", "cat", "maximum", "minimum", "stack", "where"]
 
-    ``grad_outputs`` weights each output (like ``backward``'s ``gradient``). With
-    ``create_graph=True`` the returned gradients are differentiable again (higher order).
-    """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
-    for i, tensor in enumerate([*outputs, *inputs]):
-        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
-            kind = "output" if i < len(outputs) else "input"
-            raise RuntimeError(f"grad: {kind} {i if i < len(outputs) else i - len(outputs)} does not require grad")
-    seeds = [_initial_gradient(out, g, "grad()") for out, g in zip(outputs, grad_outputs, strict=True)]
-    retain = create_graph if retain_graph is None else retain_graph
-    found = run_backward(outputs, seeds, retain, create_graph, inputs=inputs)
-    for i, g in enumerate(found):
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the outputs; "
-                "pass allow_unused=True to get None for it"
-            )
-    if not create_graph:
-        found = [None if g is None else g.detach() for g in found]
-    return tuple(found)
-
-
-from . import ops  # noqa: E402  (ops.py builds on Tensor, so it is imported after it)
-
-__all__ = ["Tensor", "cat", "grad", "is_grad_enabled", "maximum", "minimum", "stack", "where"]
+# The one late-binding import (see the module docstring): autograd and ops build on Tensor.
+from . import autograd, ops  # noqa: E402

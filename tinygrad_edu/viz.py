@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 
 from . import autograd, backend, recipes
+from .autograd import grad
 from .io import write_bytes_atomically
 from .nn.losses import CrossEntropyLoss
 from .nn.module import Module, Parameter
-from .tensor import Tensor, grad
+from .tensor import Tensor
 
 # Fill colours per kind of node, in the order the legend lists them.
 COLORS = {

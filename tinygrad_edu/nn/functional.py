@@ -1,11 +1,9 @@
 """Functions behind the layers and losses (``tinygrad_edu.nn.functional``, imported as ``F``).
 
-Some are their own Function because that makes them fast and stable, as in PyTorch: ``linear``
-(one node instead of transpose + matmul + add), ``cross_entropy`` (log-softmax and the negative
-log-likelihood fused, so huge logits never overflow), ``batch_norm`` in training, and the losses
-``mse_loss``, ``nll_loss`` and ``binary_cross_entropy``. Each states its derivative in its
-docstring and writes its backward with Tensor ops, so it stays twice differentiable. The rest
-are compositions of Tensor ops, whose gradients the engine derives.
+Here are the API and its argument checks. The math is in the ops: ``linear``, ``batch_norm`` in
+training, ``cross_entropy``, ``nll_loss``, ``mse_loss`` and ``binary_cross_entropy`` are each one
+fused op of ``tinygrad_edu/ops/nn.py``; the rest are compositions of Tensor ops, whose gradients
+the engine derives.
 """
 
 from __future__ import annotations
@@ -14,9 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import creation, kernels
-from ..autograd import Function, is_grad_enabled
-from ..backend import get_array_module
+from .. import creation, ops
 from ..tensor import Tensor, _wrap
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -89,10 +85,9 @@ def batch_norm(
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per feature, got input {x.shape}")
         if running_mean is not None and running_var is not None:
-            mean, var = _batch_statistics(x.data, axes)
-            _update_running(running_mean, mean, momentum)
-            _update_running(running_var, var * (count / (count - 1)), momentum)
-        return BatchNormTraining.apply(x, weight, bias, axes=axes, eps=eps)
+            _update_running(running_mean, x.data.mean(axis=axes), momentum)
+            _update_running(running_var, x.data.var(axis=axes) * (count / (count - 1)), momentum)
+        return ops.BatchNorm.apply(x, weight, bias, axes=axes, eps=eps)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
@@ -105,90 +100,13 @@ def batch_norm(
     return y
 
 
-class BatchNormTraining(Function):
-    """batch_norm with the batch's statistics: y = x_hat * w + b, x_hat = (x - mean) / sqrt(var + eps),
-    mean and (biased) var taken per feature over ``axes``.
-
-    dL/db = sum(g), dL/dw = sum(g * x_hat) and, with h = g * w and means over the same axes,
-    dL/dx = (h - mean(h) - x_hat * mean(h * x_hat)) / sqrt(var + eps): the two extra terms are
-    the paths through the mean and the variance. One node instead of about twenty (as PyTorch's).
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, axes, eps):
-        mean, var = _batch_statistics(x.data, axes)
-        y = (x.data - mean) / get_array_module(x.data).sqrt(var + eps)
-        shape = _feature_shape(x)
-        if weight is not None:
-            y = y * weight.data.reshape(shape)
-        if bias is not None:
-            y = y + bias.data.reshape(shape)
-        ctx.save_for_backward(x, weight)
-        ctx.axes, ctx.eps = axes, eps
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        axes = ctx.axes
-        centred = x - x.mean(axis=axes, keepdims=True)
-        inverse_std = 1 / ((centred * centred).mean(axis=axes, keepdims=True) + ctx.eps).sqrt()
-        x_hat = centred * inverse_std
-        h = grad if weight is None else grad * weight.reshape(_feature_shape(x))
-        grad_x = (
-            h - h.mean(axis=axes, keepdims=True) - x_hat * (h * x_hat).mean(axis=axes, keepdims=True)
-        ) * inverse_std
-        need_weight, need_bias = ctx.needs_input_grad[1:]
-        grad_weight = (grad * x_hat).sum(axis=axes) if need_weight else None
-        grad_bias = grad.sum(axis=axes) if need_bias else None
-        return grad_x, grad_weight, grad_bias
-
-
-def _batch_statistics(x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
-    """Per-feature mean and biased variance of an array, with the reduced axes kept (size 1)."""
-    mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
-    return mean, (centred * centred).mean(axis=axes, keepdims=True)
-
-
-def _feature_shape(x: Tensor) -> tuple[int, ...]:
-    """(1, C) or (1, C, 1): one value per feature, broadcast over the batch (and length) axes."""
-    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
-
-
 def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
     """running = (1 - momentum) * running + momentum * batch, in place and outside the graph."""
     running.data *= 1 - momentum
-    running.data += momentum * batch_value.reshape(-1)
+    running.data += momentum * batch_value
 
 
 # ----------------------------------------------------------------------------- linear
-class Linear(Function):
-    """linear: y = x W^T + b; dL/dx = dL/dy W, dL/dW = dL/dy^T x, dL/db = dL/dy summed over the batch.
-
-    Leading axes of x are batch axes: they are flattened to rows for the weight and bias gradients.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):
-        ctx.save_for_backward(x, weight)
-        out = x.data @ weight.data.T
-        if bias is not None:
-            out += bias.data  # out is a fresh array: adding in place saves one temporary
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_weight, *need_bias = ctx.needs_input_grad
-        rows = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])  # (batch, out)
-        grad_x = grad @ weight if need_x else None
-        grad_weight = rows.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if need_weight else None
-        if not need_bias:
-            return grad_x, grad_weight
-        return grad_x, grad_weight, (rows.sum(axis=0) if need_bias[0] else None)
-
-
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch."""
     if x.shape[-1:] != weight.shape[-1:]:
@@ -196,7 +114,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
         )
-    return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
+    return ops.Linear.apply(x, weight, bias)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -225,51 +143,12 @@ def _as_target(target: Any, like: Tensor) -> Tensor:
     return target if isinstance(target, Tensor) else Tensor(target, device=like.device)
 
 
-class MeanSquaredError(Function):
-    """mse: L = reduce((x - t)**2); dL/dx = 2 (x - t) * dL/dL_i (divided by N for "mean"); dL/dt = -dL/dx.
-
-    Its own op (like PyTorch's) because the loss ends every regression step: one node instead of
-    subtract, square, sum and divide.
-    """
-
-    @staticmethod
-    def forward(ctx, input, target, reduction):  # noqa: A002
-        ctx.save_for_backward(input, target)
-        ctx.reduction = reduction
-        diff = input.data - target.data
-        return _reduce_array(diff * diff, reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        input, target = ctx.saved_tensors  # noqa: A001
-        grad_input = (input - target) * (_per_element(grad, ctx.reduction, input.size) * 2)
-        return grad_input, (-grad_input if ctx.needs_input_grad[1] else None)
-
-
-def _reduce_array(losses: Any, reduction: str) -> Any:
-    """The forward half of a fused loss's reduction, on arrays."""
-    if reduction == "none":
-        return losses
-    total = losses.sum()
-    return total / max(losses.size, 1) if reduction == "mean" else total
-
-
-def _per_element(grad: Tensor, reduction: str, count: int) -> Tensor:
-    """The backward half: the upstream gradient each loss element receives (1/N of it for "mean")."""
-    return grad / _elements_averaged(reduction, count) if reduction == "mean" else grad
-
-
-def _elements_averaged(reduction: str, count: int) -> int:
-    """N in the 1/N that "mean" gives each of its ``count`` loss elements (1 for "sum" and "none")."""
-    return max(count, 1) if reduction == "mean" else 1
-
-
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean squared error: mean((input - target)**2)."""
     target = _as_target(target, input)
     _check_same_shape("mse_loss", input, target)
     _check_reduction(reduction)
-    return MeanSquaredError.apply(input, target, reduction=reduction)
+    return ops.MeanSquaredError.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -290,39 +169,7 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
             "apply sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
         )
     _check_reduction(reduction)
-    return BinaryCrossEntropy.apply(input, target, reduction=reduction)
-
-
-class BinaryCrossEntropy(Function):
-    """bce: L = reduce(-(t log p + (1 - t) log(1 - p))), each log clamped at -100 as in PyTorch;
-    dL/dp = (p - t) / (p (1 - p)) and dL/dt = log(1 - p) - log(p), per element (divided by N for "mean").
-
-    Its own op (as PyTorch's): one node instead of eleven. The denominator p (1 - p) is kept at
-    least 1e-12, as PyTorch does, so p = 0 or 1 gives a large but finite gradient.
-    """
-
-    @staticmethod
-    def forward(ctx, input, target, reduction):  # noqa: A002
-        xp = get_array_module(input.data)
-        p, t = input.data, target.data
-        with np.errstate(divide="ignore"):  # log(0) = -inf is expected at p = 0 or 1: it is clamped next
-            log_p, log_not_p = xp.maximum(xp.log(p), -100.0), xp.maximum(xp.log(1 - p), -100.0)
-        ctx.save_for_backward(input, target)
-        ctx.reduction = reduction
-        return _reduce_array(-(t * log_p + (1 - t) * log_not_p), reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        input, target = ctx.saved_tensors  # noqa: A001
-        per_element = _per_element(grad, ctx.reduction, input.size)
-        need_input, need_target = ctx.needs_input_grad
-        grad_input = grad_target = None
-        if need_input:
-            grad_input = (input - target) / (input * (1 - input)).clip(min=1e-12) * per_element
-        if need_target:
-            log_ratio = (1 - input).log().clip(min=-100.0) - input.log().clip(min=-100.0)
-            grad_target = log_ratio * per_element
-        return grad_input, grad_target
+    return ops.BinaryCrossEntropy.apply(input, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -338,39 +185,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
 
 def softplus(x: Tensor) -> Tensor:
     return x.softplus()
-
-
-class CrossEntropy(Function):
-    """cross_entropy: L_i = -log softmax(x_i)[t_i]; dL_i/dx_i = softmax(x_i) - onehot(t_i).
-
-    Computed as logsumexp(x_i) - x_i[t_i] with the max factored out, so any logits are safe.
-    The reduction over samples is part of the op: for "mean", dL/dx_i = (softmax(x_i) - onehot(t_i)) / N.
-    """
-
-    @staticmethod
-    def forward(ctx, logits, target, reduction):
-        x, classes = logits.data, target.data
-        shifted = x - x.max(axis=-1, keepdims=True)
-        log_normalizer = kernels.log_sum_exp(shifted)  # (..., 1): one fused kernel on the GPU
-        ctx.save_for_backward(logits)
-        ctx.shifted, ctx.log_normalizer = shifted, log_normalizer
-        ctx.classes, ctx.reduction = classes, reduction
-        losses = log_normalizer[..., 0] - _picked(shifted, classes)
-        return _reduce_array(losses, reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (logits,) = ctx.saved_tensors
-        scale = 1.0 / _elements_averaged(ctx.reduction, ctx.classes.size)
-        per_sample = grad.unsqueeze(-1) if ctx.reduction == "none" else grad  # one upstream value per row
-        if is_grad_enabled():  # create_graph=True: recorded Tensor ops, so it can be differentiated again
-            one_hot = get_array_module(logits.data).eye(logits.shape[-1], dtype=grad.dtype)[ctx.classes]
-            return (logits.softmax(-1) - one_hot) * (per_sample * scale), None
-        columns = kernels.class_columns(get_array_module(logits.data), logits.shape[-1])
-        grad_logits = kernels.softmax_cross_entropy_backward(
-            ctx.shifted, ctx.log_normalizer, ctx.classes[..., None], columns, per_sample.data, scale
-        )
-        return _wrap(grad_logits), None
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -389,7 +203,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
         return _reduce(-(target * input.log_softmax(-1)).sum(axis=-1), reduction)
     _check_class_targets("cross_entropy", input, target)
     _check_reduction(reduction)
-    return CrossEntropy.apply(input, target, reduction=reduction)
+    return ops.CrossEntropy.apply(input, target, reduction=reduction)
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -397,30 +211,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
     target = _as_target(target, input)
     _check_class_targets("nll_loss", input, target)
     _check_reduction(reduction)
-    return NegativeLogLikelihood.apply(input, target, reduction=reduction)
-
-
-class NegativeLogLikelihood(Function):
-    """nll: L_i = -x_i[t_i]; dL_i/dx_i = -onehot(t_i) (divided by N for "mean"). One node instead of three."""
-
-    @staticmethod
-    def forward(ctx, input, target, reduction):  # noqa: A002
-        x, classes = input.data, target.data
-        ctx.classes, ctx.classes_count, ctx.reduction = classes, x.shape[-1], reduction
-        return _reduce_array(-_picked(x, classes), reduction)
-
-    @staticmethod
-    def backward(ctx, grad):
-        one_hot = get_array_module(grad.data).eye(ctx.classes_count, dtype=grad.dtype)[ctx.classes]
-        per_sample = _per_element(grad, ctx.reduction, ctx.classes.size)
-        if ctx.reduction == "none" and one_hot.ndim == 2:
-            per_sample = per_sample.unsqueeze(-1)  # one upstream gradient per sample, applied to its row
-        return per_sample * -one_hot, None
-
-
-def _picked(x: Any, classes: Any) -> Any:
-    """x[i, classes[i]] for each row i of x (N, C), or x[classes] for a single sample x (C,)."""
-    return x[classes] if x.ndim == 1 else x[get_array_module(x).arange(x.shape[0]), classes]
+    return ops.NegativeLogLikelihood.apply(input, target, reduction=reduction)
 
 
 def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002

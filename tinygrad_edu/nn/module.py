@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import autograd, backend
+from .. import backend
 from ..autograd import clear_gradients
 from ..tensor import Tensor, _wrap
 
@@ -97,9 +97,6 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if autograd.module_recorder is not None:  # inside tg.viz.record_modules(): name the nodes forward makes
-            with autograd.module_recorder.inside(self):
-                return self._forward_with_hooks(args, kwargs)
         if not self._forward_hooks:  # the usual case, kept to one call: this runs for every layer
             return self.forward(*args, **kwargs)
         return self._forward_with_hooks(args, kwargs)

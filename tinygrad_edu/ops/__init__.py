@@ -1,0 +1,66 @@
+"""Every operation the engine differentiates: one Function class each, forward and backward side by side.
+
+Read them in this order:
+
+- ``arithmetic.py``: ``+ - * / **`` and ``@``, elementwise maximum/minimum, ``where``;
+- ``elementwise.py``: ``exp``, ``log``, ``sqrt``, ``abs``, the activations, ``clip``, copies, casts and moves;
+- ``reductions.py``: ``sum``, ``var``, ``logsumexp``, ``amax``/``amin``, ``softmax``, ``log_softmax``;
+- ``shape.py``: reshape, permute, expand, indexing and ``cat``;
+- ``nn.py``: the fused layer and loss ops: linear, batch norm, cross-entropy, NLL, MSE, BCE.
+
+``forward`` computes on backend arrays (``x.data``) with the array module of its inputs, so the
+same code runs on NumPy and CuPy. ``backward`` is written with Tensor operations, so when the
+backward pass is itself recorded (``create_graph=True``) higher derivatives come for free.
+
+Each docstring states the local derivative. Gradients are returned in the OUTPUT's shape when an
+input was broadcast: the engine (``autograd.unbroadcast``) sums them back to the input's shape.
+"""
+
+from .arithmetic import Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub, Where
+from .elementwise import Abs, Cast, Clip, Clone, Exp, LeakyReLU, Log, ReLU, Sigmoid, Softplus, Sqrt, Tanh, ToDevice
+from .nn import BatchNorm, BinaryCrossEntropy, CrossEntropy, Linear, MeanSquaredError, NegativeLogLikelihood
+from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum, Var
+from .shape import Cat, Expand, GetItem, Reshape, ScatterAdd, Transpose
+
+__all__ = [
+    "Abs",
+    "Add",
+    "BatchNorm",
+    "BinaryCrossEntropy",
+    "Cast",
+    "Cat",
+    "Clip",
+    "Clone",
+    "CrossEntropy",
+    "Div",
+    "Exp",
+    "Expand",
+    "GetItem",
+    "LeakyReLU",
+    "Linear",
+    "Log",
+    "LogSoftmax",
+    "LogSumExp",
+    "MatMul",
+    "Max",
+    "Maximum",
+    "MeanSquaredError",
+    "Mul",
+    "Neg",
+    "NegativeLogLikelihood",
+    "Pow",
+    "ReLU",
+    "Reshape",
+    "ScatterAdd",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Sqrt",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "ToDevice",
+    "Transpose",
+    "Var",
+    "Where",
+]

@@ -1,0 +1,183 @@
+"""Elementwise functions: exp, log, sqrt, abs, the activations and clip; copies, casts and moves between devices."""
+
+from __future__ import annotations
+
+from ..autograd import Function
+from ..backend import get_array_module, to_device
+
+
+class Exp(Function):
+    """exp: y = e**x; dy/dx = y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return get_array_module(x.data).exp(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.output
+
+
+class Log(Function):
+    """log: y = ln(x); dy/dx = 1 / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.data).log(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """sqrt: y = x**0.5; dy/dx = 1 / (2 y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return get_array_module(x.data).sqrt(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2 * ctx.output)
+
+
+class Abs(Function):
+    """abs: y = |x|; dy/dx = sign(x), with the subgradient 0 at x = 0 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.data).abs(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * get_array_module(x.data).sign(x.data)
+
+
+class Tanh(Function):
+    """tanh: y = tanh(x); dy/dx = 1 - y**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return get_array_module(x.data).tanh(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """sigmoid: y = 1 / (1 + e**-x); dy/dx = y (1 - y). Computed from e = e**-|x|, which never
+    overflows: y = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = get_array_module(x.data)
+        e = xp.exp(-xp.abs(x.data))
+        return xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * y * (1 - y)
+
+
+class Softplus(Function):
+    """softplus: y = log(1 + e**x); dy/dx = sigmoid(x). A smooth ReLU, computed as logaddexp(0, x): no overflow."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.data).logaddexp(0, x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.sigmoid()
+
+
+class ReLU(Function):
+    """relu: y = max(x, 0); dy/dx = 1 for x > 0, else 0 (subgradient 0 at x = 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.data).maximum(x.data, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (x.data > 0)
+
+
+class LeakyReLU(Function):
+    """leaky_relu: y = x for x > 0, else slope * x; dy/dx = 1 for x > 0, else slope (slope at 0)."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return get_array_module(x.data).where(x.data > 0, x.data, x.data * slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * get_array_module(x.data).where(x.data > 0, 1, ctx.slope).astype(grad.dtype)
+
+
+class Clip(Function):
+    """clip: y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi, else 0 (as torch.clamp)."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = lo, hi
+        return get_array_module(x.data).clip(x.data, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return grad * ((x.data >= lo) & (x.data <= hi))
+
+
+class Clone(Function):
+    """clone: y = a copy of x in new memory; dy/dx = 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.data.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cast(Function):
+    """cast: y = x as another dtype; dy/dx = 1 (the engine casts the gradient back to x's dtype)."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.data.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class ToDevice(Function):
+    """to(device): copy between host and GPU memory; dL/dx is dL/dy copied back to x's device."""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.source = x.device
+        return to_device(x.data, device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.source)

@@ -1,0 +1,112 @@
+"""Reductions over axes (sum, var, logsumexp, amax/amin) and the softmax family along one axis.
+
+Each reduction computes with the reduced axes kept (size 1) and drops them at the end unless
+``keepdims``: ``squeeze(axis)`` removes exactly those axes (all of them for ``axis=None``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+
+
+class Sum(Function):
+    """sum over axes: y = sum_i x_i; dy/dx_i = 1, so dL/dx is dL/dy copied back along those axes."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        total = x.data.sum(axis=axis, keepdims=True)
+        ctx.shapes = total.shape, x.shape
+        return total if keepdims else total.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kept_shape, input_shape = ctx.shapes
+        return grad.reshape(kept_shape).expand(input_shape)
+
+
+class Var(Function):
+    """var over axes: y = sum_i (x_i - m)**2 / (N - c) (mean m, correction c); dy/dx_i = 2 (x_i - m) / (N - c)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims, correction):
+        mean = x.data.mean(axis=axis, keepdims=True)
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.kept_shape, ctx.divisor = axis, mean.shape, max(x.data.size // max(mean.size, 1) - correction, 0)
+        return ((x.data - mean) ** 2).sum(axis=axis, keepdims=keepdims) / ctx.divisor
+
+    @staticmethod
+    def backward(ctx, grad):  # the path through m adds nothing: sum_i (x_i - m) = 0
+        (x,) = ctx.saved_tensors
+        scale = 2 / ctx.divisor if ctx.divisor else math.inf
+        return (x - x.mean(axis=ctx.axis, keepdims=True)) * (grad.reshape(ctx.kept_shape) * scale)
+
+
+class LogSumExp(Function):
+    """logsumexp over axes (kept, size 1): y = log(sum_i e**x_i), max m factored out; dy/dx_i = softmax(x)_i."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp, peak = get_array_module(x.data), x.data.max(axis=axis, keepdims=True)
+        ctx.axis, ctx.peak = axis, xp.where(xp.isfinite(peak), peak, 0)  # a row of -inf gives -inf, not NaN
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore"):  # log(0) = -inf for such a row, as it should be
+            return xp.log(xp.exp(x.data - ctx.peak).sum(axis=axis, keepdims=True)) + ctx.peak
+
+    @staticmethod
+    def backward(ctx, grad):
+        e = (ctx.saved_tensors[0] - ctx.peak).exp()
+        return e / e.sum(axis=ctx.axis, keepdims=True) * grad
+
+
+class Max(Function):
+    """amax over axes (amin if smallest): dy/dx_i = 1 at the extreme, else 0; ties share it (as torch.amax)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims, smallest=False):
+        kept = (x.data.min if smallest else x.data.max)(axis=axis, keepdims=True)
+        ctx.save_for_backward(x)
+        ctx.kept, ctx.axis = kept, axis
+        return kept if keepdims else kept.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        winners = (ctx.saved_tensors[0].data == ctx.kept).astype(grad.dtype)
+        winners /= winners.sum(axis=ctx.axis, keepdims=True)  # ties share the gradient, so it sums to 1
+        return grad.reshape(ctx.kept.shape) * winners
+
+
+class Softmax(Function):
+    """softmax: y_i = e**x_i / sum_j e**x_j (max subtracted: no overflow); dL/dx = y (dL/dy - sum(dL/dy y))."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = get_array_module(x.data)
+        e = xp.exp(x.data - x.data.max(axis=axis, keepdims=True))
+        ctx.axis = axis
+        return e / e.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return y * (grad - (grad * y).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """log_softmax: y_i = x_i - log(sum_j e**x_j), as (x - m) - log(sum e**(x - m)) with m = max(x), stable
+    for huge logits; dL/dx = dL/dy - softmax(x) sum(dL/dy)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = get_array_module(x.data)
+        shifted = x.data - x.data.max(axis=axis, keepdims=True)
+        ctx.axis = axis
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad - ctx.output.exp() * grad.sum(axis=ctx.axis, keepdims=True)
