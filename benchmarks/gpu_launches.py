@@ -5,7 +5,8 @@ time better than the arithmetic does. This script runs the classic 784-1024-128-
 64, cross-entropy) on the test double ``tests/fake_cupy.py``, which counts one launch per CuPy call
 that computes or allocates (a ``cupy.fuse`` kernel is one), and prints, for the third step of SGD,
 SGD with momentum and Adam, the launches of the forward pass, backward pass and optimizer step,
-and the copies between host and device.
+and the copies between host and device: first with each op's own backward formula (the default),
+then with the fused gradient kernels of ``tinygrad_edu.fused`` switched on.
 
     python benchmarks/gpu_launches.py
 
@@ -63,7 +64,12 @@ def count_step(make_optimizer: Callable[[Any], optim.Optimizer], steps: int = 3)
 
 
 def main() -> None:
-    rows = {name: count_step(make) for name, make in OPTIMIZERS.items()}
+    rows = {}
+    for fused_kernels in (False, True):
+        tg.fused.enable(fused_kernels)
+        for name, make in OPTIMIZERS.items():
+            rows[f"{name}{', fused kernels' if fused_kernels else ''}"] = count_step(make)
+    tg.fused.disable()
     columns = list(next(iter(rows.values())))
     print("| classic MLP, batch 64, one step | " + " | ".join(columns) + " |")
     print("| --- " * (len(columns) + 1) + "|")

@@ -5,7 +5,9 @@ float32 everywhere). Three implementations of that step are timed:
 
   tinygrad_edu   the library on device "cuda": tg.Tensor(..., device="cuda"), model.to("cuda"),
                  optim.SGD; each step runs forward, loss, zero_grad, backward, step, and never
-                 reads a value back to the host (no .item())
+                 reads a value back to the host (no .item()). It runs twice: with each op's own
+                 backward formula (the default), and as "tinygrad_edu fused" with the fused
+                 gradient kernels of tinygrad_edu.fused switched on
   CuPy floor     the same forward, loss, backward and in-place SGD written by hand in CuPy
                  (CuPy's matmuls and reductions; ReLU backward, the cross-entropy gradient and
                  the SGD update one ElementwiseKernel each): the least work any engine built on
@@ -66,7 +68,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import backend, nn, optim, recipes
+from tinygrad_edu import backend, fused, nn, optim, recipes
 from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.train import evaluate, fit
@@ -86,8 +88,8 @@ LR = 0.01
 DISTINCT_BATCHES = 8  # each implementation cycles through the same 8 batches, already on the device
 CHECK_STEPS = 3
 RTOL, ATOL = 1e-4, 1e-5
-OURS, FLOOR, TORCH = "tinygrad_edu", "CuPy floor", "PyTorch"
-IMPLEMENTATIONS = (OURS, FLOOR, TORCH)
+OURS, OURS_FUSED, FLOOR, TORCH = "tinygrad_edu", "tinygrad_edu fused", "CuPy floor", "PyTorch"
+IMPLEMENTATIONS = (OURS, OURS_FUSED, FLOOR, TORCH)
 FLOOR_TARGET, WIDE_TORCH_TARGET, CLASSIC_TORCH_TARGET = 1.15, 1.1, 1.0
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
@@ -105,8 +107,11 @@ class Implementation:
 
 
 # ----------------------------------------------------------------------------- the three steps
-def tinygrad_implementation(cp: ModuleType, workload: dict, host_batches: list) -> Implementation:
-    """tinygrad_edu on "cuda": the step every user writes, with the library's model, loss and SGD."""
+def tinygrad_implementation(
+    cp: ModuleType, workload: dict, host_batches: list, fused_kernels: bool = False
+) -> Implementation:
+    """tinygrad_edu on "cuda": the step every user writes, with the library's model, loss and SGD;
+    with ``fused_kernels`` the fused gradients of tinygrad_edu.fused are on during its steps."""
     model = sequential_mlp(nn, workload["sizes"])
     linears = list(model[::2])
     for layer, (w, b) in zip(linears, initial_weights(workload["sizes"]), strict=True):
@@ -117,6 +122,7 @@ def tinygrad_implementation(cp: ModuleType, workload: dict, host_batches: list) 
     data = [(tg.Tensor(x, device="cuda"), tg.Tensor(y, device="cuda")) for x, y in host_batches]
 
     def step(i: int) -> Any:
+        fused.enable(fused_kernels)  # the implementations run interleaved: each sets its own mode
         x, y = data[i % len(data)]
         loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad()
@@ -127,7 +133,7 @@ def tinygrad_implementation(cp: ModuleType, workload: dict, host_batches: list) 
     def weights() -> Weights:
         return [(layer.weight.numpy(), layer.bias.numpy()) for layer in linears]
 
-    return Implementation(OURS, step, weights, cp.cuda.Device().synchronize)
+    return Implementation(OURS_FUSED if fused_kernels else OURS, step, weights, cp.cuda.Device().synchronize)
 
 
 def cupy_floor_implementation(cp: ModuleType, workload: dict, host_batches: list) -> Implementation:
@@ -345,7 +351,12 @@ def build_implementations(
 ) -> list[Implementation]:
     host_batches = batches(workload, DISTINCT_BATCHES)
     implementations = []
-    for name, factory in ((OURS, tinygrad_implementation), (FLOOR, cupy_floor_implementation)):
+    factories = (
+        (OURS, tinygrad_implementation),
+        (OURS_FUSED, functools.partial(tinygrad_implementation, fused_kernels=True)),
+        (FLOOR, cupy_floor_implementation),
+    )
+    for name, factory in factories:
         impl = guarded(name, errors, lambda factory=factory: factory(cp, workload, host_batches))
         if impl is not None:
             implementations.append(impl)
@@ -378,6 +389,7 @@ def run_workload(cp: ModuleType, name: str, rounds: int, steps: int, warmup: int
                 if ms is not None:
                     times[impl.name].append(ms)
     del implementations
+    fused.disable()  # leave the library's default behind
     gc.collect()
     medians = {impl: statistics.median(values) for impl, values in times.items() if values and impl not in errors}
     print(f"{name}: " + ", ".join(f"{impl} {ms:.3f} ms" for impl, ms in medians.items()), flush=True)
@@ -456,13 +468,14 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        f"| workload | {OURS} ms | {FLOOR} ms | {TORCH} ms | ours/floor | ours/PyTorch |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"| workload | {OURS} ms | {OURS_FUSED} ms | {FLOOR} ms | {TORCH} ms "
+        "| ours/floor | fused/floor | ours/PyTorch | fused/PyTorch |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
         ms = result["median_ms"]
         cells = [f"{ms[impl]:.3f}" if impl in ms else cell_note(result["notes"].get(impl)) for impl in IMPLEMENTATIONS]
-        ratios = [ratio(ms.get(OURS), ms.get(other)) for other in (FLOOR, TORCH)]
+        ratios = [ratio(ms.get(ours), ms.get(other)) for other in (FLOOR, TORCH) for ours in (OURS, OURS_FUSED)]
         sizes = "-".join(map(str, result["sizes"]))
         lines.append(
             f"| {result['workload']}: {sizes}, batch {result['batch']} | "
@@ -487,19 +500,26 @@ def notes(results: list[dict[str, Any]]) -> list[str]:
 
 
 def targets(results: list[dict[str, Any]]) -> list[str]:
-    """The issue's targets, each with the measured ratio and whether it was met."""
+    """The speed targets, each with the measured ratio (without and with the fused kernels) and whether it was met."""
     by_name = {result["workload"]: result["median_ms"] for result in results}
-    lines = [f"Targets (issue 5): within {FLOOR_TARGET}x of the CuPy floor on every case"]
+    lines = [f"Targets: within {FLOOR_TARGET}x of the CuPy floor on every case"]
     for name, ms in by_name.items():
-        lines.append(f"  {name}: ours/floor {verdict(ratio(ms.get(OURS), ms.get(FLOOR)), FLOOR_TARGET)}")
+        lines.append(f"  {name}: {verdicts(ms, FLOOR, FLOOR_TARGET)}")
     for name, limit, text in (
         ("wide-4096", WIDE_TORCH_TARGET, f"within {WIDE_TORCH_TARGET}x of PyTorch on wide-4096"),
         ("classic-64", CLASSIC_TORCH_TARGET, "at or below PyTorch eager on classic-64"),
     ):
-        ms = by_name.get(name)
-        measured = ratio(ms.get(OURS), ms.get(TORCH)) if ms is not None else None
-        lines.append(f"{text}: ours/PyTorch {verdict(measured, limit)}")
+        lines.append(f"{text}: {verdicts(by_name.get(name), TORCH, limit)}")
     return lines
+
+
+def verdicts(ms: dict[str, float] | None, other: str, limit: float) -> str:
+    """``ours/<other> ...; fused/<other> ...`` for one workload's medians."""
+    label = "floor" if other == FLOOR else "PyTorch"
+    return "; ".join(
+        f"{short}/{label} {verdict(ratio(ms.get(ours), ms.get(other)) if ms else None, limit)}"
+        for short, ours in (("ours", OURS), ("fused", OURS_FUSED))
+    )
 
 
 def verdict(value: float | None, limit: float) -> str:

@@ -9,20 +9,31 @@ the same batches; the table shows the median over rounds and the ratio to the Nu
 --memory it also measures the peak of NumPy allocations (tracemalloc) over one epoch of the
 classic recipe (937 batches of 64) for tinygrad_edu and the NumPy loop.
 
+With --baseline REV it also runs tinygrad_edu as it was at git revision REV (checked out into a
+temporary folder and imported under another name), interleaved with the rest: a before/after
+comparison in one run.
+
 Run with NumPy's own BLAS kernel choice (unset the variables this workplace sets):
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train_mlp.py [--memory]
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train_mlp.py [--memory] [--baseline REV]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
+import io
 import itertools
 import platform
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -149,6 +160,30 @@ FACTORIES = {
 }
 
 
+def import_at_revision(revision: str) -> Any:
+    """tinygrad_edu as it was at git ``revision``, imported as the package ``tinygrad_edu_baseline``."""
+    repository = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "archive", revision, "tinygrad_edu"], cwd=repository, capture_output=True, check=True
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="tinygrad_edu_baseline_"))
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    spec = importlib.util.spec_from_file_location(
+        "tinygrad_edu_baseline", folder / "tinygrad_edu" / "__init__.py", submodule_search_locations=[]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["tinygrad_edu_baseline"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def baseline_step_factory(package: Any) -> Callable[[dict], Callable[[np.ndarray, np.ndarray], None]]:
+    return lambda workload: autograd_step_factory(
+        package.nn, package.optim, package.nn.functional, package.Tensor, workload
+    )
+
+
 def time_steps(workload: dict, rounds: int, steps: int) -> dict[str, float]:
     """Median ms per step of each implementation, interleaved round by round."""
     data = batches(workload, steps)
@@ -184,7 +219,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--memory", action="store_true", help="also measure the peak memory of one epoch")
+    parser.add_argument("--baseline", metavar="REV", help="also time tinygrad_edu at this git revision")
+    parser.add_argument("--workloads", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
     args = parser.parse_args()
+    if args.baseline:
+        FACTORIES[f"tinygrad_edu @ {args.baseline}"] = baseline_step_factory(import_at_revision(args.baseline))
     try:
         from threadpoolctl import threadpool_info
 
@@ -196,7 +235,8 @@ def main() -> None:
         f"numpy {np.__version__}, BLAS: {blas}"
     )
     steps = {"classic": 100, "tiny": 500}
-    for name, workload in WORKLOADS.items():
+    for name in args.workloads:
+        workload = WORKLOADS[name]
         results = time_steps(workload, args.rounds, steps[name])
         floor = results["numpy (hand-written)"]
         print(

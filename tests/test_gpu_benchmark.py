@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+import tinygrad_edu as tg
+
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_train.py"
 
 
@@ -42,4 +44,6 @@ def test_a_quick_run_on_the_fake_gpu_checks_and_times_every_implementation(
     for result in results:
         assert result["check"]["ok"], result["check"]
         assert not result["errors"], result["errors"]
+        assert {"tinygrad_edu", "tinygrad_edu fused", "CuPy floor"} <= set(result["median_ms"]), result["median_ms"]
+    assert not tg.fused.is_enabled(), "the benchmark must leave the fused kernels off, the library's default"
     assert "| classic-64: 784-1024-128-64-10, batch 64 |" in output and "| tiny: 2-16-16-2, batch 32 |" in output

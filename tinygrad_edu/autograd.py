@@ -19,6 +19,7 @@ Design rules that keep this engine correct (and are each tested):
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -88,6 +89,7 @@ class _SavedOutput:
 
 
 _SAVED_OUTPUT = _SavedOutput()
+_sequence = itertools.count()  # numbers the nodes in the order they are recorded
 
 
 class Function:
@@ -104,7 +106,9 @@ class Function:
     needs_input_grad: tuple[bool, ...] = ()  # which inputs are Tensors that require grad
     _saved: tuple = ()
     _output_ref: weakref.ref | None = None
+    _saves_output = False
     _released = False
+    sequence = -1  # when the node was recorded: 0 for the first, counting up (see _nodes_newest_first)
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -123,6 +127,8 @@ class Function:
     def saved_tensors(self) -> tuple:
         if self._released:
             raise RuntimeError(_freed_graph_message(self))
+        if not self._saves_output:
+            return self._saved
         return tuple(self.output if t is _SAVED_OUTPUT else t for t in self._saved)
 
     @property
@@ -168,8 +174,10 @@ class Function:
         out._ctx = self
         self.inputs, self.needs_input_grad = inputs, needs
         self._output_ref = weakref.ref(out)
+        self.sequence = next(_sequence)
         if self._saved and any(t is result for t in self._saved):  # forward saved its own output
             self._saved = tuple(_SAVED_OUTPUT if t is result else t for t in self._saved)
+            self._saves_output = True
 
     def _release(self) -> None:
         """Drop inputs, saved tensors and whatever else forward kept on ``ctx`` (masks, indices)
@@ -211,12 +219,92 @@ def _freed_graph_message(ctx: Function) -> str:
 fused_gradients: dict[type, Callable[[Function, Tensor], Any]] = {}
 
 
+def backpropagate(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Tensor],
+    keep: Callable[[Tensor, Tensor], None],
+    kept: Iterable[Tensor] = (),
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> None:
+    """The chain rule: send ``seeds`` (d root / d root) from ``roots`` back through the graph.
+
+    ``grads`` holds the gradient of each node's output (and of each leaf) summed over the paths
+    seen so far. Nodes are taken newest first, so every node that uses a tensor comes before the
+    node that made it: a gradient is complete when it is taken. Each leaf's gradient, and that of
+    each tensor in ``kept``, is handed to ``keep(tensor, grad)``; the rest are passed on and dropped.
+    """
+    grads: dict[Function | Tensor, Tensor] = {}
+    for root, seed in zip(roots, seeds, strict=True):
+        _add_gradient(grads, root._ctx or root, seed)
+    order, kept_ids = _nodes_oldest_first(roots), {id(t) for t in kept}
+    fused = {} if create_graph else fused_gradients
+    previous, _grad_mode.enabled = _grad_mode.enabled, create_graph  # record backward only for higher order
+    try:
+        while order:  # newest first; popping lets each output be freed as soon as its node is done
+            _, node, output = order.pop()
+            grad = grads.pop(node, None)
+            if grad is None:
+                continue
+            if id(output) in kept_ids:
+                keep(output, grad)
+            input_grads = _one_per_input(node, fused.get(type(node), type(node).backward)(node, grad))
+            for parent, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):  # noqa: B905
+                if needed and input_grad is not None:
+                    _add_gradient(grads, parent._ctx or parent, unbroadcast(input_grad, parent, node))
+            if not retain_graph:
+                node._release()
+        for leaf, grad in grads.items():  # what is left are the leaves' gradients, complete now
+            keep(leaf, grad)
+    finally:
+        _grad_mode.enabled = previous
+
+
+def _add_gradient(grads: dict, key: Function | Tensor, grad: Tensor) -> None:
+    """A tensor reached along several paths gets the sum of their gradients (out of place)."""
+    grads[key] = grad if key not in grads else grads[key] + grad
+
+
+def _nodes_oldest_first(roots: Sequence[Tensor]) -> list[tuple[int, Function, Tensor]]:
+    """(sequence number, node, its output) for every node a gradient from ``roots`` passes through,
+    in the order the nodes were made.
+
+    A node's inputs exist before it does, so each node is made after every node it reads from:
+    newest first is an order in which every user of a tensor comes before its maker. The nodes
+    are found with an explicit stack, never recursion, so any depth works.
+    """
+    found: dict[int, tuple[int, Function, Tensor]] = {}
+    stack = [root for root in roots if root._ctx is not None]
+    while stack:
+        node = stack.pop()._ctx
+        if id(node) in found:
+            continue
+        if node._released:
+            raise RuntimeError(_freed_graph_message(node))
+        found[id(node)] = (node.sequence, node, node.output)
+        for parent, needed in zip(node.inputs, node.needs_input_grad):  # noqa: B905 (same lengths)
+            if needed and parent._ctx is not None:
+                stack.append(parent)
+    return sorted(found.values())
+
+
+def _one_per_input(node: Function, input_grads: Any) -> tuple:
+    """What ``node.backward`` returned, checked to be one gradient (or None) per input."""
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.inputs):
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) but forward "
+            f"had {len(node.inputs)} input(s); return one gradient (or None) per input"
+        )
+    return input_grads
+
+
 def topological_order(roots: Iterable[Tensor], parents_of: Callable[[Tensor], Iterable[Tensor]]) -> list[Tensor]:
     """Every tensor reachable from ``roots`` through ``parents_of``, each after all of its parents.
 
     Found with an explicit stack, never recursion, so any depth works: a tensor is pushed once to
-    visit it and once more (marked done) to emit it after its inputs. ``backward`` walks the
-    inputs that need a gradient; ``tg.viz`` walks every input, to draw it.
+    visit it and once more (marked done) to emit it after its inputs (``tg.viz`` draws in this order).
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -228,73 +316,10 @@ def topological_order(roots: Iterable[Tensor], parents_of: Callable[[Tensor], It
         elif id(tensor) not in visited:
             visited.add(id(tensor))
             stack.append((tensor, True))
-            stack.extend((parent, False) for parent in parents_of(tensor) if id(parent) not in visited)
+            for parent in parents_of(tensor):
+                if id(parent) not in visited:
+                    stack.append((parent, False))
     return order
-
-
-def _inputs_needing_grad(tensor: Tensor) -> list[Tensor]:
-    """The inputs of the node that made ``tensor`` that a gradient must reach (none for a leaf)."""
-    ctx = tensor._ctx
-    if ctx is None:
-        return []
-    if ctx._released:
-        raise RuntimeError(_freed_graph_message(ctx))
-    return [parent for parent, needed in zip(ctx.inputs, ctx.needs_input_grad) if needed]  # noqa: B905
-
-
-def backpropagate(
-    roots: Sequence[Tensor],
-    seeds: Sequence[Tensor],
-    keep: Callable[[Tensor, Tensor], None],
-    kept: Iterable[Tensor] = (),
-    retain_graph: bool = False,
-    create_graph: bool = False,
-) -> None:
-    """The chain rule: send ``seeds`` (d out / d out) from ``roots`` back through the graph.
-
-    Tensors are taken outputs first, so a tensor's gradient is complete (the sum over every
-    path) when it is taken. Each leaf's gradient, and that of each tensor in ``kept``, is
-    handed to ``keep(tensor, grad)``; the rest are passed on and dropped.
-    """
-    order = topological_order(roots, _inputs_needing_grad)
-    grads: dict[int, Tensor] = {}
-    for root, seed in zip(roots, seeds, strict=True):
-        grads[id(root)] = seed if id(root) not in grads else grads[id(root)] + seed
-    kept_ids = {id(t) for t in kept}
-    fused = {} if create_graph else fused_gradients
-    previous, _grad_mode.enabled = _grad_mode.enabled, create_graph  # record backward only for higher order
-    try:
-        while order:  # popping lets each tensor be freed as soon as it is done
-            tensor = order.pop()
-            grad, node = grads.pop(id(tensor), None), tensor._ctx
-            if grad is not None and (node is None or id(tensor) in kept_ids):
-                keep(tensor, grad)
-            if grad is None or node is None:
-                continue
-            input_grads = fused.get(type(node), type(node).backward)(node, grad)
-            for parent, input_grad in _paired_with_inputs(node, input_grads):
-                g = unbroadcast(input_grad, parent, node)
-                grads[id(parent)] = g if id(parent) not in grads else grads[id(parent)] + g
-            if not retain_graph:
-                node._release()
-    finally:
-        _grad_mode.enabled = previous
-
-
-def _paired_with_inputs(node: Function, input_grads: Any) -> Iterable[tuple[Tensor, Any]]:
-    """(input, gradient) for each input of ``node`` that needs one, from what its backward returned."""
-    if type(input_grads) is not tuple:
-        input_grads = (input_grads,)
-    if len(input_grads) != len(node.inputs):
-        raise RuntimeError(
-            f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) but forward "
-            f"had {len(node.inputs)} input(s); return one gradient (or None) per input"
-        )
-    return [
-        (parent, g)
-        for parent, g, needed in zip(node.inputs, input_grads, node.needs_input_grad)  # noqa: B905 (same lengths)
-        if needed and g is not None
-    ]
 
 
 def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
@@ -414,8 +439,9 @@ class _LeafGradients:
         if leaf.grad is not None:
             leaf.grad = leaf.grad + grad if self._create_graph else _wrap(leaf.grad.data + grad.data)
             return
-        memory = id(backend.owner(grad.data))
-        if memory in self._owners or not backend.is_writeable(grad.data):
+        array = grad.data
+        memory = id(array if array.base is None else backend.owner(array))
+        if memory in self._owners or not backend.is_writeable(array):
             grad = grad.clone()  # never let two .grad share memory (a recorded copy under create_graph)
         else:
             self._owners.add(memory)

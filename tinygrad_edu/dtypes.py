@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any
 
@@ -47,10 +48,12 @@ def scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
     raise TypeError(f"unsupported operand {value!r} of type {type(value).__name__}: use a number or a Tensor")
 
 
-def float_partner(a: np.dtype, b: np.dtype) -> np.dtype | None:
-    """When exactly one of two tensor dtypes is floating, the float dtype the other one must take."""
-    if a.kind == b.kind:
+@functools.lru_cache(maxsize=256)
+def cast_for(a: np.dtype, b: np.dtype) -> np.dtype | None:
+    """The float dtype both operands of a binary op must be cast to, when exactly one of them is
+    floating and NumPy's own promotion would give another dtype (int64 with float32: float64).
+    ``None`` when the operands can meet as they are (bool or uint8 with float32 stay float32)."""
+    floating = a if a.kind == "f" else b if b.kind == "f" else None
+    if floating is None or a.kind == b.kind or np.result_type(a, b) == floating:
         return None
-    if a.kind == "f":
-        return a
-    return b if b.kind == "f" else None
+    return floating

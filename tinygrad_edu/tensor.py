@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .dtypes import DEFAULT_FLOAT, SUPPORTED_KINDS, check_dtype, float_partner, scalar_dtype
+from .dtypes import DEFAULT_FLOAT, SUPPORTED_KINDS, cast_for, check_dtype, scalar_dtype
 
 Axis = int | Sequence[int] | None
 Operand = Any  # a Tensor, a Python or NumPy number, or an array-like
@@ -108,7 +108,7 @@ class Tensor:
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The last two axes swapped: a batch of matrices, each transposed."""
-        return self.swapaxes(-1, -2)
+        return self.swapaxes(-1, -2) if self.data.ndim != 2 else ops.Transpose.apply(self, axes=(1, 0))
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
@@ -401,6 +401,8 @@ class Tensor:
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """Same values in a new shape; one dimension may be -1 (inferred)."""
+        if len(shape) == 1 and type(shape[0]) is tuple:  # reshape((2, 3)), as the engine itself calls it
+            shape = shape[0]
         if shape == self.data.shape:
             return self
         shape = _shape_argument(shape)
@@ -441,10 +443,12 @@ class Tensor:
     permute = transpose
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        axes = list(range(self.ndim))
         a, b = _single_axis(self, "swapaxes", axis1), _single_axis(self, "swapaxes", axis2)
-        axes[a], axes[b] = axes[b], axes[a]
-        return self.transpose(*axes)
+        if a == b:
+            return self
+        axes = list(range(self.data.ndim))
+        axes[a], axes[b] = b, a
+        return ops.Transpose.apply(self, axes=tuple(axes))
 
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
@@ -522,10 +526,12 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
     """
     if isinstance(value, Tensor):
         return value
+    if type(value) is np.ndarray:
+        return _wrap(value)
     if isinstance(value, numbers.Number | np.generic):
-        xp = backend.get_array_module(like.data)
-        dtype = like.data.dtype if type(value) is float and like.data.dtype.kind == "f" else None
-        return _wrap(backend.scalar_array(xp, value, dtype or scalar_dtype(value, like.data.dtype)))
+        xp, like_dtype = backend.get_array_module(like.data), like.data.dtype
+        dtype = like_dtype if type(value) is float and like_dtype.kind == "f" else scalar_dtype(value, like_dtype)
+        return _wrap(backend.scalar_array(xp, value, dtype))
     if isinstance(value, np.ndarray) or backend.is_device_array(value):
         return _wrap(value)
     return Tensor(value, device=like.device)
@@ -538,9 +544,9 @@ def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = 
         self = _floating(self)
     other = _as_operand(other, self)
     if self.data.dtype != other.data.dtype:
-        partner = float_partner(self.data.dtype, other.data.dtype)
-        if partner is not None:
-            self, other = self.to(partner), other.to(partner)
+        common = cast_for(self.data.dtype, other.data.dtype)
+        if common is not None:
+            self, other = self.to(common), other.to(common)
     return (other, self) if reverse else (self, other)
 
 
@@ -570,6 +576,9 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b``. A 1-D operand is first made a matrix, as NumPy reads it (a row (1, n) on the left,
     a column (n, 1) on the right), and that axis is removed from the product again."""
+    a_shape, b_shape = a.data.shape, b.data.shape
+    if len(a_shape) > 1 and len(b_shape) > 1 and a_shape[-1] == b_shape[-2]:  # two matrices (or batches)
+        return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
             f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}; use * for scalars"
@@ -580,8 +589,6 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
             f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the first "
             f"({inner_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
         )
-    if a.ndim > 1 and b.ndim > 1:
-        return ops.MatMul.apply(a, b)
     product = ops.MatMul.apply(a if a.ndim > 1 else a.reshape(1, -1), b if b.ndim > 1 else b.reshape(-1, 1))
     rows = product.shape[-2:-1] if a.ndim > 1 else ()
     columns = product.shape[-1:] if b.ndim > 1 else ()
@@ -597,8 +604,8 @@ def _shape_argument(shape: tuple) -> tuple[int, ...]:
 
 
 def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
-    ndim = max(tensor.ndim, 1)
-    if not isinstance(axis, numbers.Integral) or not -ndim <= axis < ndim:
+    ndim = max(tensor.data.ndim, 1)
+    if not (type(axis) is int or isinstance(axis, numbers.Integral)) or not -ndim <= axis < ndim:
         raise ValueError(
             f"{op}: axis {axis!r} is out of range for a tensor of shape {tensor.shape}; use -{ndim} <= axis < {ndim}"
         )

@@ -36,9 +36,9 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
-        rows = grad.reshape(-1, grad.shape[-1])  # (batch, out)
+        rows, x_rows = (grad, x) if x.ndim == 2 else (grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1]))
         grad_x = grad @ weight if need_x else None
-        grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        grad_weight = rows.mT @ x_rows if need_weight else None
         return grad_x, grad_weight, (rows.sum(axis=0) if need_bias else None)
 
 

@@ -19,14 +19,13 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        total = x.data.sum(axis=axis, keepdims=True)
-        ctx.shapes = total.shape, x.shape
-        return total if keepdims else total.squeeze(axis)
+        ctx.input_shape, ctx.axis = x.shape, axis
+        return x.data.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
-    def backward(ctx, grad):
-        kept_shape, input_shape = ctx.shapes
-        return grad.reshape(kept_shape).expand(input_shape)
+    def backward(ctx, grad):  # the summed axes put back as size 1, then dL/dy copied along them
+        kept = tuple(1 if ctx.axis is None or i in ctx.axis else n for i, n in enumerate(ctx.input_shape))
+        return grad.reshape(kept).expand(ctx.input_shape)
 
 
 class Var(Function):
