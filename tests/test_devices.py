@@ -1,6 +1,6 @@
 """Devices: the same code on the CPU (NumPy) and on an NVIDIA GPU (CuPy), with no hidden copies.
 
-What is proven here (issue 5):
+What is proven here:
 
 - Without CuPy, or with CuPy but no usable GPU, asking for ``"cuda"`` raises an error that says
   which of the two is missing and how to fix it, and importing the library (even training on the

@@ -1,6 +1,7 @@
-"""``benchmarks/gpu_train.py`` runs to the end, on the fake CuPy: the GPU session that times it has
-little device time to spare for a crash. Its correctness check is a real one: tinygrad_edu and the
-hand-written CuPy floor (and PyTorch, where CUDA is there) must leave the same weights."""
+"""``benchmarks/gpu_train.py`` runs to the end, on the fake CuPy: time on a GPU is scarce, so a
+crash there must be caught here first. Its correctness check is a real one: tinygrad_edu (with and
+without the fused kernels) and the hand-written CuPy floor (and PyTorch, where CUDA is there) must
+leave the same weights."""
 
 from __future__ import annotations
 

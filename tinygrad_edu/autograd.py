@@ -175,9 +175,11 @@ class Function:
         self.inputs, self.needs_input_grad = inputs, needs
         self._output_ref = weakref.ref(out)
         self.sequence = next(_sequence)
-        if self._saved and any(t is result for t in self._saved):  # forward saved its own output
-            self._saved = tuple(_SAVED_OUTPUT if t is result else t for t in self._saved)
-            self._saves_output = True
+        for saved in self._saved:
+            if saved is result:  # forward saved its own output: keep it by weakref, as `output`
+                self._saved = tuple(_SAVED_OUTPUT if t is result else t for t in self._saved)
+                self._saves_output = True
+                break
 
     def _release(self) -> None:
         """Drop inputs, saved tensors and whatever else forward kept on ``ctx`` (masks, indices)

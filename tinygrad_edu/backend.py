@@ -105,8 +105,9 @@ def as_numpy(array: Any) -> np.ndarray:
 
 def is_writeable(array: Any) -> bool:
     """False for read-only NumPy views such as ``broadcast_to`` results (CuPy has no such flag)."""
-    flags = array.flags
-    return bool(getattr(flags, "writeable", True))
+    if type(array) is np.ndarray:
+        return array.flags.writeable
+    return bool(getattr(array.flags, "writeable", True))
 
 
 def owner(array: Any) -> Any:

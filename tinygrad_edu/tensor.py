@@ -498,9 +498,11 @@ def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
     if isinstance(data, Tensor):
         data = data.data
     target = backend.normalize_device(device) if device is not None else None
-    if backend.is_device_array(data) or isinstance(data, np.ndarray | np.generic):
+    if isinstance(data, np.ndarray | np.generic) or backend.is_device_array(data):
         if data.dtype.kind not in SUPPORTED_KINDS:
             raise TypeError(f"cannot build a tensor from an array of dtype {data.dtype}: use numbers")
+        if target in (None, "cpu") and type(data) is np.ndarray:  # the common case: a NumPy array, copied
+            return np.array(data, dtype=None if dtype is None else check_dtype(dtype), copy=True)
         source_device = backend.device_of(data)
         xp = backend.array_module(target or source_device)
         array = backend.to_device(data, target or source_device)
