@@ -21,6 +21,24 @@ def run_example(name: str, *args: str) -> str:
     return completed.stdout
 
 
+def test_xor_mlp_learns_the_truth_table():
+    out = run_example("xor_mlp.py")
+
+    assert "x1 x2 | target |      p | predicted" in out
+    rows = re.findall(r"^\s+(\d)\s+(\d) \|\s+(\d) \| (\d\.\d+) \|\s+(\d) \|", out, flags=re.MULTILINE)
+    assert [(x1, x2, target) for x1, x2, target, _, _ in rows] == [
+        ("0", "0", "0"),
+        ("0", "1", "1"),
+        ("1", "0", "1"),
+        ("1", "1", "0"),
+    ]
+    for _, _, target, probability, predicted in rows:
+        assert predicted == target
+        assert abs(float(probability) - int(target)) < 0.1
+    losses = [float(loss) for loss in re.findall(r"^epoch\s+\d+  loss (\d+\.\d+)$", out, flags=re.MULTILINE)]
+    assert len(losses) > 2 and losses[-1] < losses[0] / 100  # the loss falls as it trains
+
+
 def test_autograd_basics_descends_to_the_line_by_hand():
     out = run_example("autograd_basics.py")
 

@@ -1,4 +1,5 @@
-"""The ``tinygrad-edu`` command line: ``train`` an MLP, or run the XOR + gradient-check ``demo``."""
+"""The ``tinygrad-edu`` command line: ``train`` an MLP, draw the ``graph`` of its training step, or
+``gradcheck`` every op."""
 
 from __future__ import annotations
 
@@ -75,12 +76,6 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
         help="check every op's gradient (full and fast mode, float64 and float32, planted bugs, vs PyTorch)",
     )
-
-    demo = commands.add_parser("demo", help="train an MLP on XOR and check the gradient of every op")
-    demo.add_argument("--hidden", type=int, default=4, help="hidden units (default 4)")
-    demo.add_argument("--steps", type=int, default=2000, help="gradient descent steps (default 2000)")
-    demo.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
@@ -91,11 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return gradcheck_suite(argv[1:])
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        from .demo import gradcheck_table, train_xor
-
-        train_xor(hidden=args.hidden, steps=args.steps, lr=args.lr, seed=args.seed)
-        return 0 if gradcheck_table(seed=args.seed) else 1
     if args.command == "graph":
         return graph(args)
     return train(args)
