@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: train demo test lint thorough gpu data venv clean
+.PHONY: train test lint thorough gpu data venv clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,6 @@ data:
 
 train: venv data
 	$(BIN)/tinygrad-edu train
-
-demo: venv
-	$(BIN)/tinygrad-edu demo
 
 lint: venv
 	$(BIN)/ruff check .

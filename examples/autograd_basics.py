@@ -1,5 +1,5 @@
-"""Autograd in five steps: a graph of scalars, the chain rule by hand, vectors, a custom op, and
-second derivatives. Run: python examples/autograd_basics.py
+"""Autograd in six steps: a graph of scalars, the chain rule by hand, vectors, a custom op, second
+derivatives, and gradient descent by hand. Run: python examples/autograd_basics.py
 """
 
 import numpy as np
@@ -73,3 +73,22 @@ except tg.GradcheckError as error:
 (dy_dx,) = tg.grad(Cube.apply(x).sum(), x, create_graph=True)  # 3 x**2
 (d2y_dx2,) = tg.grad(dy_dx.sum(), x)  # 6 x
 print(f"5. d/dx x**3 = {dy_dx.tolist()}, d2/dx2 x**3 = {d2y_dx2.tolist()} (6x = {(6 * x).tolist()})")
+
+# 6. Training is backward() in a loop. Gradient descent by hand, on bare tensors: learn the line
+#    y = 2*x1 - x2 + 1 from 32 points. Each step the loss's gradient says which way is uphill for
+#    every weight, and the weight takes a small step the other way.
+x = tg.Tensor(np.random.default_rng(0).uniform(-1.0, 1.0, size=(32, 2)))
+y = x @ tg.Tensor([[2.0], [-1.0]]) + 1.0
+w = tg.zeros(2, 1, requires_grad=True)
+bias = tg.zeros(1, requires_grad=True)
+lr = 0.1
+for step in range(1, 101):
+    loss = ((x @ w + bias - y) ** 2).mean()  # forward pass: mean squared error
+    w.grad = bias.grad = None  # backward() adds to .grad, so clear the previous step's
+    loss.backward()
+    w.data -= lr * w.grad.data  # the update works on the raw arrays: it is not part of the graph
+    bias.data -= lr * bias.grad.data
+    if step == 1 or step % 20 == 0:
+        print(f"6. step {step:3d}  loss {loss.item():.6f}")
+w1, w2 = w.numpy().ravel()
+print(f"   learned y = {w1:.3f}*x1 {w2:+.3f}*x2 {bias.item():+.3f}   (the line: y = 2*x1 - x2 + 1)")

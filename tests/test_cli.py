@@ -211,25 +211,6 @@ def test_unknown_choices_fail_with_a_clear_message(tmp_path, capsys):
     assert not (tmp_path / "model.safetensors").exists()
 
 
-# ----------------------------------------------------------------------------- demo
-def test_demo_learns_xor_and_checks_every_gradient(capsys):
-    assert main(["demo"]) == 0
-
-    out = capsys.readouterr().out
-    assert "x1  x2 | target | p(y=1)  | predicted" in out
-    rows = re.findall(r"^\s+(\d)\s+(\d) \|\s+(\d) \| (\d\.\d+)\s+\|\s+(\d)$", out, flags=re.MULTILINE)
-    assert [(x1, x2, target) for x1, x2, target, _, _ in rows] == [
-        ("0", "0", "0"),
-        ("0", "1", "1"),
-        ("1", "0", "1"),
-        ("1", "1", "0"),
-    ]
-    for _, _, target, probability, predicted in rows:
-        assert predicted == target
-        assert abs(float(probability) - int(target)) < 0.1
-    assert "all gradients agree" in out
-
-
 def test_momentum_with_adam_is_refused_instead_of_ignored():
     from tinygrad_edu import recipes
 

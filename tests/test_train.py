@@ -107,6 +107,13 @@ def test_fit_on_a_loader_without_batches_is_a_clear_error():
         quiet_fit(small_mlp(), empty)
 
 
+def test_evaluate_on_a_loader_without_batches_is_a_clear_error():
+    x, y = line_data(50)
+    empty = DataLoader(TensorDataset(x, y), batch_size=64, drop_last=True)
+    with pytest.raises(ValueError, match=r"evaluate: the loader produced no batches \(50 samples, batch_size 64"):
+        evaluate(small_mlp(), empty, nn.CrossEntropyLoss())
+
+
 # ----------------------------------------------------------------------------- History
 def test_history_holds_one_entry_per_epoch_for_every_result():
     tg.manual_seed(0)

@@ -1,4 +1,5 @@
-"""The ``tinygrad-edu`` command line: ``train`` an MLP, or run the XOR + gradient-check ``demo``."""
+"""The ``tinygrad-edu`` command line: ``train`` an MLP, draw the ``graph`` of its training step, or
+``gradcheck`` every op."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from . import backend, recipes
+import numpy as np
+
+import tinygrad_edu as tg
+
+from . import backend, nn, recipes
+from .data import DataLoader, TensorDataset, train_val_split
+from .io import write_bytes_atomically
+from .train import EarlyStopping, History, evaluate, fit, plot_history
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,27 +76,16 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
         help="check every op's gradient (full and fast mode, float64 and float32, planted bugs, vs PyTorch)",
     )
-
-    demo = commands.add_parser("demo", help="train an MLP on XOR and check the gradient of every op")
-    demo.add_argument("--hidden", type=int, default=4, help="hidden units (default 4)")
-    demo.add_argument("--steps", type=int, default=2000, help="gradient descent steps (default 2000)")
-    demo.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["gradcheck"]:  # the suite parses its own options (argparse cannot pass them through)
-        from .gradcheck_suite import main as gradcheck_suite
+        from .testing.suite import main as gradcheck_suite
 
         return gradcheck_suite(argv[1:])
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        from .demo import gradcheck_table, train_xor
-
-        train_xor(hidden=args.hidden, steps=args.steps, lr=args.lr, seed=args.seed)
-        return 0 if gradcheck_table(seed=args.seed) else 1
     if args.command == "graph":
         return graph(args)
     return train(args)
@@ -108,90 +106,150 @@ def graph(args: argparse.Namespace) -> int:
 
 def train(args: argparse.Namespace) -> int:
     """Train, evaluate on the test set, and write weights, history and curves to the output folder."""
-    import numpy as np
-
-    import tinygrad_edu as tg
-
-    from . import nn
-    from .data import DataLoader, TensorDataset, train_val_split
-    from .io import write_bytes_atomically
-    from .train import EarlyStopping, evaluate, fit, plot_history
-
-    try:
-        backend.array_module(args.device)  # a missing CuPy or GPU is reported now, before loading data
-    except (RuntimeError, ValueError) as error:
-        print(f"tinygrad-edu train: {error}", file=sys.stderr)
+    if not _device_available(args.device):
         return 2
     tg.manual_seed(args.seed)
     data = recipes.load_classification(args.dataset, root=args.data_root)
-    x_train, y_train = data.x_train[: args.limit], data.y_train[: args.limit]
-    val_fraction = args.val_fraction or (0.1 if args.early_stopping is not None else 0.0)
-    if val_fraction:
-        (x_train, y_train), (x_val, y_val) = train_val_split(x_train, y_train, val_fraction=val_fraction)
-    else:  # the classic recipe reports the test set after every epoch
-        x_val, y_val = data.x_test, data.y_test
+    split = _split(data, args.limit, _held_out_fraction(args))
+    _describe(data, split)
+    train_loader = _loader(split.x_train, split.y_train, args, training=True)
+    val_loader = _loader(split.x_val, split.y_val, args, training=False)
+    test_loader = _loader(data.x_test, data.y_test, args, training=False)
+    model = _build_model(data, args)
+    loss_fn = nn.CrossEntropyLoss()
+    start = time.perf_counter()
+    history = _fit(model, train_loader, val_loader, loss_fn, args)
+    seconds = time.perf_counter() - start
+    results = _results(evaluate(model, test_loader, loss_fn), history, seconds, args)
+    _report(results)
+    out = Path(args.out or Path("runs") / args.dataset)
+    _save(out, model, args.hidden, history, results)
+    _plot_curves(out / "curves.png", history, data, args.hidden, split.val_label)
+    _draw_graph(out / "graph.svg", data, args)
+    _list_outputs(out)
+    return 0
+
+
+class _Split(NamedTuple):
+    """The samples to train on, and those evaluated after every epoch (held out, or the test set)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    val_label: str  # "validation" or "test"
+
+
+def _device_available(device: str) -> bool:
+    """Report a missing CuPy or GPU now, before loading data."""
+    try:
+        backend.array_module(device)
+    except (RuntimeError, ValueError) as error:
+        print(f"tinygrad-edu train: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def _held_out_fraction(args: argparse.Namespace) -> float:
+    """The share of training data held out for validation: early stopping needs some (10% by default)."""
+    return args.val_fraction or (0.1 if args.early_stopping is not None else 0.0)
+
+
+def _split(data: recipes.ClassificationData, limit: int | None, val_fraction: float) -> _Split:
+    """The first ``limit`` training samples, less ``val_fraction`` of them held out for validation."""
+    x_train, y_train = data.x_train[:limit], data.y_train[:limit]
+    if not val_fraction:  # the classic recipe reports the test set after every epoch
+        return _Split(x_train, y_train, data.x_test, data.y_test, "test")
+    (x_train, y_train), (x_val, y_val) = train_val_split(x_train, y_train, val_fraction=val_fraction)
+    return _Split(x_train, y_train, x_val, y_val, "validation")
+
+
+def _describe(data: recipes.ClassificationData, split: _Split) -> None:
     print(
-        f"{data.name}: {len(x_train)} training samples, {len(x_val)} {'validation' if val_fraction else 'test'} "
+        f"{data.name}: {len(split.x_train)} training samples, {len(split.x_val)} {split.val_label} "
         f"samples for per-epoch evaluation, {len(data.x_test)} test samples, {data.classes} classes"
     )
 
-    def loader(x: np.ndarray, y: np.ndarray, training: bool) -> DataLoader:
-        # The data goes to the device once, here; each batch is then gathered there, never copied over.
-        dataset = TensorDataset(tg.Tensor(x, device=args.device), tg.Tensor(y, device=args.device))
-        return DataLoader(dataset, args.batch_size, shuffle=training, drop_last=training)
 
+def _loader(x: np.ndarray, y: np.ndarray, args: argparse.Namespace, training: bool) -> DataLoader:
+    """Batches of ``args.batch_size``; training batches are shuffled and a last short one is dropped."""
+    # The data goes to the device once, here; each batch is then gathered there, never copied over.
+    dataset = TensorDataset(tg.Tensor(x, device=args.device), tg.Tensor(y, device=args.device))
+    return DataLoader(dataset, args.batch_size, shuffle=training, drop_last=training)
+
+
+def _build_model(data: recipes.ClassificationData, args: argparse.Namespace) -> nn.Module:
+    """The MLP the options describe, on the device; print it and its summary."""
     model = recipes.build_mlp(data.features, args.hidden, data.classes, args.activation, args.dropout, args.batch_norm)
     model.to(args.device)
     print(model)
     print(nn.summary(model, data.input_shape))
-    optimizer = recipes.make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum)
-    loss_fn = nn.CrossEntropyLoss()
-    callbacks = (
-        [EarlyStopping("val_loss", args.early_stopping, restore_best_weights=True)]
-        if args.early_stopping is not None
-        else []
-    )
+    return model
 
-    start = time.perf_counter()
-    history = fit(
+
+def _fit(
+    model: nn.Module, train_loader: DataLoader, val_loader: DataLoader, loss_fn: nn.Module, args: argparse.Namespace
+) -> History:
+    """Train for ``args.epochs`` epochs with the chosen optimizer, stopping early if asked to."""
+    optimizer = recipes.make_optimizer(args.optimizer, model.parameters(), args.lr, args.momentum)
+    early_stopping = args.early_stopping is not None
+    callbacks = [EarlyStopping("val_loss", args.early_stopping, restore_best_weights=True)] if early_stopping else []
+    return fit(
         model,
-        loader(x_train, y_train, True),
+        train_loader,
         loss_fn,
         optimizer,
         args.epochs,
-        val_loader=loader(x_val, y_val, False),
+        val_loader=val_loader,
         callbacks=callbacks,
         log_interval=args.log_interval,
         progress=False if args.no_progress else "auto",
     )
-    seconds = time.perf_counter() - start
-    test = evaluate(model, loader(data.x_test, data.y_test, False), loss_fn)
-    print(
-        f"test accuracy: {100 * test['accuracy']:.2f}%  test loss: {test['loss']:.4f}  "
-        f"({len(history.epochs)} epochs in {seconds:.1f} s)"
-    )
 
-    out = Path(args.out or Path("runs") / args.dataset)
-    tg.save(model.state_dict(), out / "model.safetensors", metadata={"hidden": json.dumps(args.hidden)})
-    history.save_json(out / "history.json")
-    results = {
+
+def _results(test: dict[str, float], history: History, seconds: float, args: argparse.Namespace) -> dict[str, Any]:
+    """What results.json records: the test results, the training time and the options of the run."""
+    return {
         "test_accuracy": test["accuracy"],
         "test_loss": test["loss"],
         "train_seconds": seconds,
         "epochs": len(history.epochs),
         "arguments": vars(args),
     }
+
+
+def _report(results: dict[str, Any]) -> None:
+    print(
+        f"test accuracy: {100 * results['test_accuracy']:.2f}%  test loss: {results['test_loss']:.4f}  "
+        f"({results['epochs']} epochs in {results['train_seconds']:.1f} s)"
+    )
+
+
+def _save(out: Path, model: nn.Module, hidden: list[int], history: History, results: dict[str, Any]) -> None:
+    """The weights (with the hidden sizes that rebuild the model), the history and the results."""
+    tg.save(model.state_dict(), out / "model.safetensors", metadata={"hidden": json.dumps(hidden)})
+    history.save_json(out / "history.json")
     write_bytes_atomically(out / "results.json", json.dumps(results, indent=2).encode())
+
+
+def _plot_curves(
+    path: Path, history: History, data: recipes.ClassificationData, hidden: list[int], val_label: str
+) -> None:
+    """The loss and accuracy curves, if matplotlib is installed."""
     try:
-        title = f"{data.name}: MLP {'-'.join(map(str, args.hidden))}"
-        plot_history(history, out / "curves.png", title=title, val_label="validation" if val_fraction else "test")
+        title = f"{data.name}: MLP {'-'.join(map(str, hidden))}"
+        plot_history(history, path, title=title, val_label=val_label)
     except ImportError as error:
-        print(f"(no curves.png: {error})")
+        print(f"(no {path.name}: {error})")
+
+
+def _draw_graph(path: Path, data: recipes.ClassificationData, args: argparse.Namespace) -> None:
+    """The graph of one training step of this model's architecture, if Graphviz can draw it."""
     from .viz import draw_training_step
 
-    try:  # the graph of one training step of this model's architecture, next to the other outputs
+    try:
         draw_training_step(
-            out / "graph.svg",
+            path,
             args.hidden,
             in_features=data.features,
             classes=data.classes,
@@ -201,10 +259,12 @@ def train(args: argparse.Namespace) -> int:
             batch_norm=args.batch_norm,
         )
     except (ImportError, RuntimeError, ValueError) as error:  # no graphviz, no dot, or too big to draw
-        print(f"(no graph.svg: {error})")
+        print(f"(no {path.name}: {error})")
+
+
+def _list_outputs(out: Path) -> None:
     written = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
     print(f"wrote {', '.join(written)} in {out}/")
-    return 0
 
 
 if __name__ == "__main__":

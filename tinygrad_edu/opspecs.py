@@ -134,7 +134,7 @@ def _fixed_mask_dropout(x: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- example arguments
-# Example input shapes per kind, at three sizes: "small" is the readable example the demo prints;
+# Example input shapes per kind, at three sizes: "small" is a readable example (the gradcheck suite's --quick size);
 # "medium" has about 10^3 elements in all differentiable inputs together (where a full Jacobian
 # still takes a fraction of a second) and "large" about 10^5 (for fast mode only: a full
 # Jacobian would have 10^10 entries).

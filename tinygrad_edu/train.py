@@ -108,7 +108,8 @@ class _Totals:
     def mean_loss(self) -> float:
         return float(as_numpy(self.loss_sum)) / max(self.samples, 1)
 
-    def check_not_empty(self, loader: Any, what: str) -> None:
+    def results(self, loader: Any, what: str) -> dict[str, float]:
+        """The mean loss and metrics of the pass over ``loader``; an error naming ``what`` if it had no batches."""
         if self.samples == 0:
             size = len(loader.dataset) if hasattr(loader, "dataset") else "?"
             raise ValueError(
@@ -116,11 +117,9 @@ class _Totals:
                 f"{getattr(loader, 'batch_size', '?')}, drop_last={getattr(loader, 'drop_last', '?')}); "
                 "use a smaller batch_size, drop_last=False, or more data"
             )
-
-    def results(self, prefix: str = "") -> dict[str, float]:
-        logs = {f"{prefix}loss": self.mean_loss()}
+        logs = {"loss": self.mean_loss()}
         for name, count in self.counts.items():
-            logs[f"{prefix}{name}"] = float(as_numpy(count)) / max(self.samples, 1)
+            logs[name] = float(as_numpy(count)) / self.samples
         return logs
 
 
@@ -295,8 +294,7 @@ def train_epoch(
                 print(f"Train Epoch: {epoch} [{seen}/{samples_total or '?'}{share}]\tLoss: {loss.item():.6f}")
     finally:
         bar.close()
-    totals.check_not_empty(loader, "fit")
-    return totals.results()
+    return totals.results(loader, "fit")
 
 
 def evaluate(
@@ -317,8 +315,7 @@ def evaluate(
                 totals.add(loss_fn(output, y), output, y)
     finally:
         model.train(was_training)
-    totals.check_not_empty(loader, "evaluate")
-    return totals.results()
+    return totals.results(loader, "evaluate")
 
 
 def fit(
