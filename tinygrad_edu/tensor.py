@@ -356,6 +356,9 @@ class Tensor:
         axis, keepdims = _axis_arguments(self, "min", axis, keepdims, dim, keepdim)
         return ops.Min.apply(self, axis=axis, keepdims=keepdims)
 
+    amax = max  # noqa: A003 - the method above, not the builtin
+    amin = min  # noqa: A003 - the method above, not the builtin
+
     def var(
         self,
         axis: Axis = None,
