@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["gradcheck"]:  # the suite parses its own options (argparse cannot pass them through)
-        from .gradcheck_suite import main as gradcheck_suite
+        from .testing.suite import main as gradcheck_suite
 
         return gradcheck_suite(argv[1:])
     args = _parser().parse_args(argv)

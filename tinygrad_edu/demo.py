@@ -13,8 +13,8 @@ import numpy as np
 from . import creation
 from .autograd import no_grad
 from .gradcheck import check_gradients
-from .opspecs import OP_SPECS, example_arguments
 from .tensor import Tensor
+from .testing import OP_SPECS, example_arguments
 
 XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_TARGETS = [[0.0], [1.0], [1.0], [0.0]]
