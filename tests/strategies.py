@@ -1,10 +1,10 @@
-"""Hypothesis strategies that generate valid inputs for every row of ``tinygrad_edu.opspecs``.
+"""Hypothesis strategies that generate valid inputs for every row of ``tinygrad_edu.testing.OP_SPECS``.
 
-``op_cases(spec)`` is the one entry point: it reads the spec's ``kind`` (see the opspecs module
-docstring) and draws an ``OpCase``, the NumPy arrays to differentiate plus the keyword arguments
-(``axis``, ``shape``, ``index``, ...) that ``spec.fn`` needs. The pieces below it each generate
-one thing a test needs: shapes, axes, matmul shapes, reshape and expand targets, indices, and
-values that a central difference can trust:
+``op_cases(spec)`` is the one entry point: it reads the spec's ``kind`` (see the docstring of
+``tinygrad_edu.testing.optable``) and draws an ``OpCase``, the NumPy arrays to differentiate plus
+the keyword arguments (``axis``, ``shape``, ``index``, ...) that ``spec.fn`` needs. The pieces
+below it each generate one thing a test needs: shapes, axes, matmul shapes, reshape and expand
+targets, indices, and values that a central difference can trust:
 
 - float64, inside ``spec.domain_of(position)``, never NaN, inf or subnormal;
 - at least ``KINK_MARGIN`` away from the op's kinks (relu at 0, clip at its bounds), so that
@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygrad_edu import Tensor
-from tinygrad_edu.opspecs import OpSpec
+from tinygrad_edu.testing import OpSpec
 
 Shape = tuple[int, ...]
 
@@ -128,12 +128,6 @@ def expand_targets(draw: st.DrawFn, shape: Shape, max_side: int = MAX_SIDE) -> S
         else:
             kept.append(draw(st.integers(1, max_side)) if n == 1 else n)
     return (*leading, *kept)
-
-
-def resolve_expand_target(shape: Shape, target: Shape) -> Shape:
-    """The shape ``expand(target)`` gives: each -1 keeps the input's dimension."""
-    extra = len(target) - len(shape)
-    return tuple(shape[i - extra] if n == -1 else n for i, n in enumerate(target))
 
 
 @st.composite

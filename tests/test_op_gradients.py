@@ -1,4 +1,4 @@
-"""Every op's gradient, proved: the table ``tinygrad_edu.opspecs.OP_SPECS`` drives each test.
+"""Every op's gradient, proved: the table ``tinygrad_edu.testing.OP_SPECS`` drives each test.
 
 For one op f, an input x and an upstream gradient g (what the loss's gradient w.r.t. f's output
 would be), backward must give the vector-Jacobian product
@@ -24,18 +24,23 @@ integer class targets, passed as parameters, must come out of backward untouched
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import CASES_BY_KIND, OpCase, op_cases, resolve_expand_target
+from strategies import CASES_BY_KIND, OpCase, op_cases
 
 import tinygrad_edu as tg
-from tinygrad_edu import backend, creation
-from tinygrad_edu.opspecs import OP_SPECS, SPECS_BY_NAME, OpSpec
+from tinygrad_edu import backend, ops
+from tinygrad_edu.nn import functional
+from tinygrad_edu.testing import OP_SPECS, SPECS_BY_NAME, OpSpec, example_arguments
 
 EPS = 1e-6  # central-difference step, in float64
 RTOL, ATOL = 1e-5, 1e-6  # backward vs central differences
@@ -103,151 +108,101 @@ def central_difference(spec: OpSpec, case: OpCase, position: int, g: np.ndarray,
     return numerical
 
 
-# ----------------------------------------------------------------------------- NumPy references
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _reduction(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
-
-
-def _logsumexp(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
-
-
-def _linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    return x @ weight.T + bias
-
-
-def _batch_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    """Training mode: each feature (axis 1) normalised with its batch mean and biased variance."""
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    per_feature = (1, -1) + (1,) * (x.ndim - 2)
-    normalised = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
-    return normalised * weight.reshape(per_feature) + bias.reshape(per_feature)
-
-
-def _dropout_after_seed_7(x: np.ndarray, p: float = 0.3, device: str = "cpu") -> np.ndarray:
-    """The mask is drawn again from the seed: after ``tg.manual_seed(7)`` the library generator's
-    uniform numbers decide, each element is kept where its number is >= p and scaled by 1 / (1 - p).
-
-    This is more independent than reading the mask off the op's own output on a ones input: that
-    would only show the op multiplies by *some* fixed mask, while this also proves which elements
-    are dropped (keep probability 1 - p, not p), the scale, and that the seed controls the draw.
-    """
-    tg.manual_seed(7)
-    keep = backend.as_numpy(creation.generator_on(device).random(x.shape, dtype=np.float32) >= p)
-    return np.where(keep, x / (1 - p), 0.0)
-
-
-def _reduce_loss(losses: np.ndarray, reduction: str) -> np.ndarray:
-    return {"mean": np.mean, "sum": np.sum, "none": np.asarray}[reduction](losses)
-
-
-def _picked(x: np.ndarray, target: Any) -> np.ndarray:
-    """x[..., target]: each sample's entry for its class (target may be a Tensor: np.asarray reads it)."""
-    return np.take_along_axis(x, np.asarray(target)[..., None], axis=-1)[..., 0]
-
-
-def _binary_cross_entropy(p: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
-    log_p, log_not_p = np.maximum(np.log(p), -100.0), np.maximum(np.log(1 - p), -100.0)  # clamped as PyTorch
-    return _reduce_loss(-(t * log_p + (1 - t) * log_not_p), reduction)
-
-
-def _bce_with_logits(z: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
-    """-(t log s(z) + (1 - t) log(1 - s(z))) = softplus(z) - t z, with softplus(z) = log(1 + e**z)."""
-    return _reduce_loss(np.logaddexp(0.0, z) - t * z, reduction)
-
-
-# What each op computes, written with NumPy; called as reference(*arrays, **params).
-NUMPY_REFERENCES: dict[str, Callable[..., np.ndarray]] = {
-    "add": np.add,
-    "sub": np.subtract,
-    "mul": np.multiply,
-    "div": np.divide,
-    "pow": np.power,
-    "maximum": np.maximum,
-    "minimum": np.minimum,
-    "matmul": np.matmul,
-    "neg": np.negative,
-    "radd_scalar": lambda x: 2.5 + x,
-    "rsub_scalar": lambda x: 2.5 - x,
-    "mul_scalar": lambda x: x * -1.5,
-    "rdiv_scalar": lambda x: 2.0 / x,
-    "pow_scalar": lambda x: x**3,
-    "sqrt_as_pow": lambda x: x**0.5,
-    "rpow_scalar": lambda x: 2.0**x,
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "tanh": np.tanh,
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "relu": lambda x: np.maximum(x, 0.0),
-    "softplus": lambda x: np.logaddexp(0.0, x),  # log(1 + e**x)
-    "leaky_relu": lambda x: np.where(x > 0, x, 0.1 * x),
-    "clip": lambda x: np.clip(x, -1.0, 1.5),
-    "sum": _reduction(np.sum),
-    "mean": _reduction(np.mean),
-    "max": _reduction(np.max),
-    "min": _reduction(np.min),
-    "var": _reduction(np.var),
-    "logsumexp": _reduction(_logsumexp),
-    "softmax": _softmax,
-    "log_softmax": lambda x, axis: np.log(_softmax(x, axis)),
-    "reshape": np.reshape,
-    "flatten": np.ravel,
-    "clone": np.copy,
-    "transpose": lambda x, axes: np.transpose(x, axes),
-    "T": np.transpose,
-    "expand": lambda x, shape: np.broadcast_to(x, resolve_expand_target(x.shape, shape)),
-    "getitem": lambda x, index: x[index],
-    "cat": lambda *xs, axis: np.concatenate(xs, axis=axis),
-    "stack": lambda *xs, axis: np.stack(xs, axis=axis),
-    "where": np.where,
-    "linear": _linear,
-    "batch_norm": _batch_norm,
-    "dropout_fixed_mask": _dropout_after_seed_7,
-    "cross_entropy": lambda x, target, reduction: _reduce_loss(
-        _logsumexp(x, -1, False) - _picked(x, target), reduction
-    ),
-    "nll_loss": lambda x, target, reduction: _reduce_loss(-_picked(x, target), reduction),
-    "mse_loss": lambda x, t, reduction: _reduce_loss((x - t) ** 2, reduction),
-    "l1_loss": lambda x, t, reduction: _reduce_loss(np.abs(x - t), reduction),
-    "binary_cross_entropy": _binary_cross_entropy,
-    "bce_with_logits": _bce_with_logits,
-}
-
-
 def numpy_reference(spec: OpSpec, case: OpCase, device: str = "cpu") -> np.ndarray:
+    """The row's NumPy reference on the case (a row that draws random numbers redraws them on ``device``)."""
     condition = () if case.condition is None else (case.condition,)
-    params = {**case.params, "device": device} if spec.name == "dropout_fixed_mask" else case.params
-    return np.asarray(NUMPY_REFERENCES[spec.name](*condition, *case.arrays, **params))
+    params = {**case.params, "device": device} if spec.draws_random else case.params
+    return np.asarray(spec.reference(*condition, *case.arrays, **params))
 
 
 # ----------------------------------------------------------------------------- the table is complete
-PUBLIC_DIFFERENTIABLE_OPS = (
-    "add sub mul div pow matmul neg exp log sqrt abs tanh sigmoid relu leaky_relu clip "
-    "sum mean max min softmax log_softmax reshape flatten transpose getitem cat stack where "
-    "maximum minimum expand clone softplus var logsumexp linear batch_norm cross_entropy nll_loss mse_loss l1_loss "
-    "binary_cross_entropy bce_with_logits"
-).split()
+# A class the rows cannot reach, with the reason and where its gradient is proved instead.
+UNREACHABLE_FUNCTIONS = {
+    "Cast": "changes the dtype, while every row computes in float64 (test_dtypes.py checks its gradient)",
+    "ToDevice": "moves between devices, while every row runs on one (test_devices.py checks its gradient)",
+}
 
 
-@pytest.mark.parametrize("name", PUBLIC_DIFFERENTIABLE_OPS)
-def test_table_covers_public_op(name: str) -> None:
-    """Every public differentiable Tensor method or operator has a row in OP_SPECS, so the tests
-    below prove its gradient."""
-    assert name in SPECS_BY_NAME, f"{name} has no row in tinygrad_edu.opspecs.OP_SPECS"
+def _op_modules() -> list[ModuleType]:
+    """The modules that define the library's Functions, and their submodules where one is a package."""
+    modules = [ops, functional]
+    for package in [m for m in modules if hasattr(m, "__path__")]:
+        found = pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+        modules += [importlib.import_module(info.name) for info in found]
+    return modules
+
+
+def library_functions() -> dict[str, type[tg.Function]]:
+    """Every Function subclass the library's op modules define, by name."""
+    return {
+        value.__name__: value
+        for module in _op_modules()
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, tg.Function)
+        and value is not tg.Function
+        and value.__module__.startswith("tinygrad_edu.")
+    }
+
+
+def _graph_node_types(outputs: list[tg.Tensor]) -> set[type]:
+    """The types of every node in the graph that made ``outputs``, walked from them to the leaves."""
+    types: set[type] = set()
+    seen: set[int] = set()
+    stack = [out.grad_fn for out in outputs]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        types.add(type(node))
+        stack.extend(node.next_functions)
+    return types
+
+
+@functools.cache
+def functions_reached_by_rows() -> frozenset[type]:
+    """The Function types in each row's graph on its small example, and, for the smooth rows (whose
+    backward gradgradcheck differentiates), in the graph of their gradients v^T J as well."""
+    reached: set[type] = set()
+    for spec in OP_SPECS:
+        inputs, params = example_arguments(spec, np.random.default_rng(0))
+        out = spec.fn(*inputs, **params)
+        reached |= _graph_node_types([out])
+        if spec.smooth:
+            wrt = [x for x in inputs if x.requires_grad]
+            v = tg.ones_like(out).requires_grad_()  # as gradgradcheck's v: the gradient is a function of it too
+            grads = tg.grad(out, wrt, v, create_graph=True, allow_unused=True)
+            reached |= _graph_node_types([g for g in grads if g is not None])
+    return frozenset(reached)
+
+
+@pytest.mark.parametrize("name", sorted(library_functions()))
+def test_every_function_is_reached_by_a_row(name: str) -> None:
+    """Each Function the library defines is in the graph of at least one row of OP_SPECS, so the
+    tests below prove its gradient; a class no row can reach is listed in UNREACHABLE_FUNCTIONS."""
+    reached = library_functions()[name] in functions_reached_by_rows()
+    if name in UNREACHABLE_FUNCTIONS:
+        assert not reached, f"{name} is reached by a row now: remove it from UNREACHABLE_FUNCTIONS"
+    else:
+        assert reached, f"no row of OP_SPECS reaches {name}: add one to tinygrad_edu/testing/optable.py"
+
+
+def test_unreachable_functions_exist() -> None:
+    """Every name excused from the rows is a Function the library defines (none is left behind)."""
+    assert set(UNREACHABLE_FUNCTIONS) <= set(library_functions())
 
 
 @pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)
 def test_every_spec_can_be_generated_and_has_a_reference(spec: OpSpec) -> None:
-    """Each row's kind has a strategy in tests/strategies.py and its op a NumPy reference here."""
+    """Each row's kind has a strategy in tests/strategies.py and its op a NumPy reference."""
     assert spec.kind in CASES_BY_KIND, f"{spec.name}: unknown kind {spec.kind!r}"
-    assert spec.name in NUMPY_REFERENCES, f"{spec.name}: add its NumPy reference to NUMPY_REFERENCES"
+    assert callable(spec.reference), f"{spec.name}: give its row a NumPy reference"
+
+
+def test_a_row_of_an_unknown_kind_is_refused_with_the_known_kinds() -> None:
+    with pytest.raises(ValueError, match=r"OpSpec 'cube': unknown kind 'unery'; use one of unary, binary, reduce"):
+        OpSpec("cube", lambda lib, x: x**3, lambda x: x**3, "unery")
 
 
 # ----------------------------------------------------------------------------- forward

@@ -123,10 +123,7 @@ def gradcheck(
     naming the input, the worst element, both values and the error (or returns False when
     ``raise_exception=False``).
     """
-    result = check_gradients(fn, inputs, eps, atol, rtol, fast_mode)
-    if not result.passed and raise_exception:
-        raise GradcheckError(result.message)
-    return result.passed
+    return _passed(check_gradients(fn, inputs, eps, atol, rtol, fast_mode), raise_exception)
 
 
 def gradgradcheck(
@@ -145,10 +142,7 @@ def gradgradcheck(
     that each op's backward is itself correctly differentiable. ``grad_outputs`` (v) are random
     when not given.
     """
-    result = check_second_gradients(fn, inputs, grad_outputs, eps, atol, rtol, fast_mode)
-    if not result.passed and raise_exception:
-        raise GradcheckError(result.message)
-    return result.passed
+    return _passed(check_second_gradients(fn, inputs, grad_outputs, eps, atol, rtol, fast_mode), raise_exception)
 
 
 def check_second_gradients(
@@ -181,6 +175,13 @@ def check_second_gradients(
         return tuple(_zeros_like(x) if g is None else g for g, x in zip(found, wrt, strict=True))
 
     return check_gradients(first_derivatives, (*inputs, *grad_outputs), eps, atol, rtol, fast_mode)
+
+
+def _passed(result: GradcheckResult, raise_exception: bool) -> bool:
+    """The verdict of ``gradcheck`` and ``gradgradcheck``: raise on a failure, or return it."""
+    if not result.passed and raise_exception:
+        raise GradcheckError(result.message)
+    return result.passed
 
 
 # ----------------------------------------------------------------------------- the two checks

@@ -1,7 +1,7 @@
 """The gradient-check suite: is every op's backward right, and does the checker notice when not?
 
-``python benchmarks/gradcheck_suite.py`` (or ``tinygrad-edu gradcheck``) runs our gradient
-checker over every row of the op table (``opspecs.OP_SPECS``):
+``tinygrad-edu gradcheck`` (or ``python benchmarks/gradcheck_suite.py``, or ``main(argv)`` here)
+runs our gradient checker over every row of the op table (``tinygrad_edu.testing.OP_SPECS``):
 
 - at three sizes: small (a dozen elements), medium (about 10^3) and large (about 10^5);
 - in full mode (every Jacobian entry; small and medium only: a 10^5-element input has a
@@ -9,9 +9,12 @@ checker over every row of the op table (``opspecs.OP_SPECS``):
 - in float64 with gradcheck's defaults and in float32 with a larger step and looser tolerances;
 - gradgradcheck at the small size, in both modes, for the ops that are twice differentiable.
 
-Each case records pass/fail, the largest absolute and relative errors, and the time. With
-PyTorch installed, ``torch.autograd.gradcheck`` (or ``gradgradcheck``) runs in the same process
-on the same function (``torch_ops.py``), inputs, eps and tolerances, for every float64 case.
+Each case records pass/fail, the largest absolute and relative errors, and the time. A caller
+may pass a ``Comparison``: a second checker that runs on every float64 case with exactly the
+inputs, parameters, eps and tolerances ours used (``CaseInputs``) and reports its verdict and time
+(``Verdict``), shown beside ours in the report's "torch" columns. ``benchmarks/gradcheck_suite.py``
+passes one that runs ``torch.autograd.gradcheck`` (or ``gradgradcheck``) on the same row with
+``lib = torch``; this package itself never imports PyTorch.
 
 A checker that passes everything proves nothing, so the suite also plants bugs: three Functions
 with a wrong backward (a wrong sign, a missing broadcast reduction, a transposed matmul
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import json
 import math
 import os
@@ -38,11 +42,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .autograd import Function
-from .gradcheck import check_gradients, check_second_gradients
-from .io import write_bytes_atomically
-from .opspecs import OP_SPECS, SIZES, SPECS_BY_NAME, OpSpec, example_arguments, grid_step
-from .tensor import Tensor
+from ..autograd import Function
+from ..gradcheck import check_gradients, check_second_gradients
+from ..io import write_bytes_atomically
+from ..tensor import Tensor
+from .optable import OP_SPECS, SIZES, SPECS_BY_NAME, OpSpec, example_arguments, grid_step
 
 T = TypeVar("T")
 
@@ -121,6 +125,45 @@ class Mutation:
     message: str | None = field(default=None, repr=False)
 
 
+# ----------------------------------------------------------------------------- a second checker
+@dataclass(frozen=True)
+class CaseInputs:
+    """Exactly what ours checked in one case, for a second checker to check the same."""
+
+    spec: OpSpec
+    mode: str  # one of MODES
+    inputs: tuple  # spec.fn's positional arguments (Tensors, float64)
+    params: dict[str, Any]  # its keyword arguments
+    grad_outputs: list[Tensor] | None  # the v of gradgradcheck (None in the first-derivative modes)
+    tolerances: Tolerances
+
+    @property
+    def fast_mode(self) -> bool:
+        return self.mode.endswith("fast")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the second checker found on one case: the report's "torch" columns."""
+
+    passed: bool | None  # None: it did not check (``note`` says why)
+    ms: float | None  # its best time (``timed``), or None
+    note: str | None = None  # added to the case's message in brackets
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A second gradient checker run beside ours on every float64 case.
+
+    ``check`` is called once per case, after ours, and should time its checker with ``timed``
+    as ours is timed; ``machine`` goes into the report's machine info (its library's version
+    and threads).
+    """
+
+    check: Callable[[CaseInputs], Verdict]
+    machine: dict[str, Any] = field(default_factory=dict)
+
+
 # ----------------------------------------------------------------------------- timing
 def timed(call: Callable[[], T], repeats: int = 3, budget_s: float = 0.05, most: int = 10) -> tuple[T, float]:
     """Run ``call`` and return its result and its best time in ms.
@@ -160,7 +203,9 @@ def _grad_outputs(spec: OpSpec, inputs: tuple, params: dict) -> list[Tensor]:
     return [Tensor(rng.standard_normal(out.shape), dtype=out.dtype, requires_grad=True)]
 
 
-def check_op(spec: OpSpec, sizes: Sequence[str], dtypes: Sequence[str], torch_ops: Any | None) -> list[Case]:
+def check_op(
+    spec: OpSpec, sizes: Sequence[str], dtypes: Sequence[str], comparison: Comparison | None = None
+) -> list[Case]:
     """Every case of one op: each size and dtype, full mode (small and medium sizes) and fast
     mode, then gradgradcheck at the small size in float64 if the op is smooth."""
     cases = []
@@ -170,7 +215,7 @@ def check_op(spec: OpSpec, sizes: Sequence[str], dtypes: Sequence[str], torch_op
             if spec.smooth and size == "small" and dtype == "float64":
                 modes += ["gradgrad full", "gradgrad fast"]
             for mode in modes:
-                cases.append(_check_case(spec, size, dtype, mode, torch_ops))
+                cases.append(_check_case(spec, size, dtype, mode, comparison))
     return cases
 
 
@@ -188,7 +233,7 @@ def tolerances_for(spec: OpSpec, dtype: str, inputs: tuple) -> Tolerances:
     return replace(tol, eps=min(tol.eps, grid_step(spec, largest) / 10))
 
 
-def _check_case(spec: OpSpec, size: str, dtype: str, mode: str, torch_ops: Any | None) -> Case:
+def _check_case(spec: OpSpec, size: str, dtype: str, mode: str, comparison: Comparison | None) -> Case:
     inputs, params = _case_inputs(spec, size, dtype)
     tol = tolerances_for(spec, dtype, inputs)
     fast = mode.endswith("fast")
@@ -215,48 +260,12 @@ def _check_case(spec: OpSpec, size: str, dtype: str, mode: str, torch_ops: Any |
         ms=ms,
         message=result.message,
     )
-    if torch_ops is not None and dtype == "float64":
-        _compare_with_torch(case, spec, inputs, params, grad_outputs, tol, torch_ops)
+    if comparison is not None and dtype == "float64":
+        verdict = comparison.check(CaseInputs(spec, mode, inputs, params, grad_outputs, tol))
+        case.torch_passed, case.torch_ms = verdict.passed, verdict.ms
+        if verdict.note:
+            case.message = (case.message or "") + f" [{verdict.note}]"
     return case
-
-
-def _compare_with_torch(
-    case: Case,
-    spec: OpSpec,
-    inputs: tuple,
-    params: dict,
-    grad_outputs: list[Tensor] | None,
-    tol: Tolerances,
-    torch_ops: Any,
-) -> None:
-    """Time ``torch.autograd.gradcheck`` (or gradgradcheck) on the same function and inputs."""
-    import torch
-
-    torch_fn = torch_ops.TORCH_FUNCTIONS[spec.name]
-    torch_inputs = torch_ops.to_torch(inputs)
-    torch_params = {name: torch_ops.to_torch(value) for name, value in params.items()}
-
-    def fn(*tensors: torch.Tensor) -> torch.Tensor:
-        return torch_fn(*tensors, **torch_params)
-
-    with torch.no_grad():  # the same function: both compute the same values
-        ours, theirs = spec.fn(*inputs, **params).numpy(), fn(*torch_inputs).detach().numpy()
-    if ours.shape != theirs.shape or not np.allclose(ours, theirs, rtol=1e-10, atol=1e-12):
-        case.message = (case.message or "") + f" [PyTorch's {spec.name} computes other values: not compared]"
-        return
-    options = {"eps": tol.eps, "atol": tol.atol, "rtol": tol.rtol, "fast_mode": case.mode.endswith("fast")}
-    if grad_outputs is None:
-        check = lambda: torch.autograd.gradcheck(fn, torch_inputs, raise_exception=False, **options)  # noqa: E731
-    else:
-        torch_grad_outputs = torch_ops.to_torch(tuple(grad_outputs))
-        check = lambda: torch.autograd.gradgradcheck(  # noqa: E731
-            fn, torch_inputs, torch_grad_outputs, raise_exception=False, **options
-        )
-    try:
-        case.torch_passed, case.torch_ms = timed(check)
-    except Exception as error:  # PyTorch's checker can refuse a function (e.g. a missing derivative)
-        case.torch_passed = False
-        case.message = (case.message or "") + f" [PyTorch: {type(error).__name__}: {str(error).splitlines()[0]}]"
 
 
 # ----------------------------------------------------------------------------- planted bugs
@@ -559,12 +568,9 @@ def machine_info() -> dict[str, Any]:
         "blas": _blas(),
         "platform": platform.platform(),
     }
-    try:
-        import torch
-
-        info["torch"] = torch.__version__
-        info["torch_threads"] = torch.get_num_threads()
-    except ImportError:
+    try:  # read from the installed package's metadata: PyTorch is compared by the caller, never imported here
+        info["torch"] = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
         info["torch"] = None
     return info
 
@@ -640,28 +646,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="small size only (a few seconds)")
     parser.add_argument("--output-dir", default="benchmarks/results/", help="where gradcheck.json and .md go")
     parser.add_argument("--ops", nargs="+", metavar="OP", help="check only these ops (names from the op table)")
-    parser.add_argument("--no-torch", action="store_true", help="do not compare with torch.autograd.gradcheck")
+    parser.add_argument(
+        "--no-torch",
+        action="store_true",
+        help="do not compare with torch.autograd.gradcheck (only benchmarks/gradcheck_suite.py compares)",
+    )
 
 
-def run(args: argparse.Namespace, command: str = "python benchmarks/gradcheck_suite.py") -> int:
-    """Run the suite as ``args`` asks; print the table and summary, write the reports; 1 on failure."""
+def selected_specs(args: argparse.Namespace) -> list[OpSpec]:
+    """The rows ``--ops`` names (every row without it); an unknown name exits with the known ones."""
     unknown = sorted(set(args.ops or ()) - set(SPECS_BY_NAME))
     if unknown:
         raise SystemExit(f"unknown op(s) {', '.join(unknown)}; known: {', '.join(SPECS_BY_NAME)}")
-    specs = [s for s in OP_SPECS if not args.ops or s.name in args.ops]
+    return [s for s in OP_SPECS if not args.ops or s.name in args.ops]
+
+
+def run(
+    args: argparse.Namespace,
+    command: str = "python benchmarks/gradcheck_suite.py",
+    comparison: Comparison | None = None,
+) -> int:
+    """Run the suite as ``args`` asks, with ``comparison`` beside ours if given; print the table and
+    summary, write the reports; return 1 if a float64 case fails or a planted bug is missed, else 0."""
+    specs = selected_specs(args)
     sizes = ("small",) if args.quick else SIZES
-    torch_ops = None if args.no_torch else _import_torch_ops()
     gc.collect()
     gc.freeze()  # the objects alive now (PyTorch has many) need not be traversed by each collection
     try:
         started = time.perf_counter()
-        cases = [case for spec in specs for case in check_op(spec, sizes, DTYPES, torch_ops)]
+        cases = [case for spec in specs for case in check_op(spec, sizes, DTYPES, comparison)]
         mutations = check_mutations(sizes, DTYPES)
         wall_s = time.perf_counter() - started
     finally:
         gc.unfreeze()
     summary = summarize(cases, mutations)
-    machine = machine_info() | {"compared_with_torch": torch_ops is not None}
+    compared = {} if comparison is None else comparison.machine
+    machine = machine_info() | compared | {"compared_with_torch": comparison is not None}
     print(FULL_MODE_NOTE)
     print(text_table(cases))
     print()
@@ -673,26 +693,18 @@ def run(args: argparse.Namespace, command: str = "python benchmarks/gradcheck_su
     return 1 if summary["float64_ops_failing"] or summary["mutations_missed"] else 0
 
 
-def _import_torch_ops() -> Any | None:
-    """The PyTorch op table, warmed up (the first gradcheck of a process pays PyTorch's set-up), or None."""
-    try:
-        import torch
+def main(
+    argv: Sequence[str] | None = None, compare_with: Callable[[argparse.Namespace], Comparison | None] | None = None
+) -> int:
+    """The suite as a script: parse ``argv`` (default ``sys.argv[1:]``), run, return the exit status.
 
-        from . import torch_ops
-    except ImportError:
-        print("PyTorch is not installed: no comparison with torch.autograd.gradcheck")
-        return None
-    x = torch.linspace(-1, 1, 12, dtype=torch.float64).reshape(3, 4).requires_grad_()
-    for fast_mode in (False, True):
-        torch.autograd.gradcheck(torch.tanh, (x,), fast_mode=fast_mode)
-        torch.autograd.gradgradcheck(torch.tanh, (x,), fast_mode=fast_mode)
-    return torch_ops
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The suite as a script: parse ``argv`` (default ``sys.argv[1:]``), run, return the exit status."""
+    ``compare_with`` receives the parsed options and returns the ``Comparison`` to run beside ours,
+    or None for ours alone (``benchmarks/gradcheck_suite.py`` passes its PyTorch comparison here).
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["python benchmarks/gradcheck_suite.py", *arguments])
-    return run(parser.parse_args(arguments), command)
+    args = parser.parse_args(arguments)
+    selected_specs(args)  # refuse unknown ops before a comparison spends time setting itself up
+    return run(args, command, None if compare_with is None else compare_with(args))
