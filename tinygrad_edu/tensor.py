@@ -363,7 +363,6 @@ class Tensor:
 
     amin = min  # noqa: A003 - PyTorch's name for the min over axes
 
-
     def var(
         self,
         axis: Axis = None,
