@@ -122,3 +122,14 @@ def test_the_testing_docstring_example_checks_a_users_function() -> None:
     checked with its example inputs) gives the outputs it shows."""
     results = doctest.testmod(testing)
     assert results.attempted > 0 and results.failed == 0
+
+
+def test_the_gradient_checker_agrees_with_every_ops_backward(tmp_path: Path, capsys) -> None:
+    """`tinygrad-edu gradcheck --quick`: every row of the op table passes gradcheck and gradgradcheck,
+    full and fast, in float64, at the small size."""
+    code, report = run_quick(tmp_path, "--no-torch", ops=tuple(spec.name for spec in OP_SPECS))
+    float64 = [case for case in report["cases"] if case["dtype"] == "float64"]
+    assert code == 0, [case["op"] for case in float64 if not case["passed"]]
+    assert {case["op"] for case in float64} == {spec.name for spec in OP_SPECS}
+    assert all(case["passed"] for case in float64)
+    assert "every op passes in float64" in capsys.readouterr().out
