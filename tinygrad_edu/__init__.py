@@ -21,7 +21,7 @@ from .io import load, save
 
 from . import nn  # isort: skip  (nn builds on everything above)
 from . import data, optim, train  # isort: skip
-from . import viz  # isort: skip  (viz draws with nn and recipes)
+from . import viz  # isort: skip  (viz draws with nn)
 from .data import datasets  # isort: skip
 from .tensor import Tensor, cat, grad, maximum, minimum, stack, where
 

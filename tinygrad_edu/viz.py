@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, backend, recipes
+from . import autograd, backend
 from .io import write_bytes_atomically
-from .nn.losses import CrossEntropyLoss
 from .nn.module import Module, Parameter
 from .tensor import Tensor, grad
 
@@ -199,34 +198,14 @@ def render(
     return path
 
 
-def draw_training_step(
-    path: str | os.PathLike = "mlp_graph.svg",
-    hidden: Sequence[int] = recipes.CLASSIC_HIDDEN,
-    *,
-    in_features: int = 784,
-    classes: int = 10,
-    batch_size: int = 64,
-    activation: str = "relu",
-    dropout: float = 0.0,
-    batch_norm: bool = False,
-    collapse_modules: bool = False,
-    **options: Any,
-) -> Path:
-    """Draw the graph of one training step's cross-entropy loss for an MLP into ``path``.
+def __getattr__(name: str) -> Any:
+    """``viz.draw_training_step`` still works: it moved to ``tinygrad_edu.recipes``, which builds the
+    MLP it draws. Imported on first use, since recipes imports viz."""
+    if name == "draw_training_step":
+        from .recipes import draw_training_step
 
-    The MLP is ``recipes.build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)``
-    (by default the classic 784-1024-128-64-10), built fresh so that no trained model's state
-    (BatchNorm statistics) is touched; its initial weights come from tg's random generator, so
-    call this after training a seeded run. The batch is ``batch_size`` zero inputs with label 0:
-    values do not change the graph. Parameters are named (``"1.weight"``), ops boxed per module.
-    """
-    model = recipes.build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)
-    x = Tensor(np.zeros((batch_size, in_features), np.float32))
-    labels = Tensor(np.zeros(batch_size, np.int64))
-    with record_modules(model):
-        loss = CrossEntropyLoss()(model(x), labels)
-    names = {"x": x, "labels": labels, "loss": loss}
-    return render(loss, path, model=model, names=names, collapse_modules=collapse_modules, **options)
+        return draw_training_step
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- building the drawing
