@@ -7,7 +7,7 @@ BatchNorm's running mean) and sub-Modules in registration order, so ``parameters
 Hooks, with PyTorch's names, let code watch or change every call of a module without editing its
 ``forward``: a forward pre-hook sees (and may replace) the arguments, a forward hook sees (and may
 replace) the output. ``register_module_forward_pre_hook`` and ``register_module_forward_hook``
-add hooks that run for every Module; ``nn.summary`` uses them.
+add hooks that run for every Module; ``nn.summary`` and ``tg.viz.record_modules`` use them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import autograd, backend
+from .. import backend
 from ..autograd import clear_gradients
 from ..tensor import Tensor, _wrap
 
@@ -215,9 +215,6 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if autograd.module_recorder is not None:  # inside tg.viz.record_modules(): name the nodes forward makes
-            with autograd.module_recorder.inside(self):
-                return self._call_with_hooks(args, kwargs)
         if not self._hooked:  # no hook to run, the usual case: one check, as this runs for every layer
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
