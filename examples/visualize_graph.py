@@ -4,7 +4,7 @@
    tensor's value: "data") and after backward (its gradient dL/dtensor too: "data | grad").
    backward() frees the graph unless asked to keep it, so it runs with retain_graph=True.
 2. The loss of one training step of the classic 784-1024-128-64-10 MLP, with parameter names
-   and one box per module (recorded with tg.viz.record_modules), then collapsed to one node per
+   and one box per module (labelled by tg.viz.record_modules), then collapsed to one node per
    module.
 
 Each drawing is written as SVG and PNG. This needs the graphviz package and Graphviz's dot
@@ -56,7 +56,7 @@ def mlp_training_step(out: Path) -> list[Path]:
     model = recipes.build_mlp(784, recipes.CLASSIC_HIDDEN, 10)
     x = tg.randn(64, 784)
     labels = tg.Tensor(np.arange(64) % 10)  # class indices (int64)
-    with viz.record_modules(model):  # each op remembers the module whose forward made it
+    with viz.record_modules(model):  # module hooks label each op with the module whose forward made it
         loss = nn.CrossEntropyLoss()(model(x), labels)
     names = {"x": x, "labels": labels, "loss": loss}
     written = save(loss, out / "mlp", model=model, names=names)

@@ -7,9 +7,12 @@ skip cleanly without it: PyTorch is never required).
 
 from __future__ import annotations
 
+import copy
 import math
 import re
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -658,6 +661,133 @@ def test_summary_of_a_model_with_batchnorm_counts_frozen_params_and_changes_noth
     assert int(model[1].num_batches_tracked.item()) == 0
 
 
+# ----------------------------------------------------------------------------- hooks
+class Scale(nn.Module):
+    """forward(x, factor=1) = x * factor: works on plain numbers, so hooks are easy to follow."""
+
+    def forward(self, x: float, factor: float = 1.0) -> float:
+        return x * factor
+
+
+def assert_no_global_hooks() -> None:
+    assert not nn.module._global_forward_pre_hooks and not nn.module._global_forward_hooks
+    assert nn.Module._hooked is False
+
+
+def test_a_forward_pre_hook_can_replace_the_arguments() -> None:
+    layer, x = nn.Linear(2, 1), tg.Tensor([[1.0, 2.0]])
+    with layer.register_forward_pre_hook(lambda module, args: args[0] * 0):  # not a tuple: wrapped in one
+        out = layer(x)
+        assert out.shape == (1, 1) and np.allclose(out.numpy(), layer.bias.numpy())
+    with layer.register_forward_pre_hook(lambda module, args: (args[0] * 2,)):
+        assert np.allclose(layer(x).numpy(), (x.numpy() * 2) @ layer.weight.numpy().T + layer.bias.numpy())
+    seen = []
+    with layer.register_forward_pre_hook(lambda module, args: seen.append(args)):  # None: arguments kept
+        assert np.allclose(layer(x).numpy(), x.numpy() @ layer.weight.numpy().T + layer.bias.numpy())
+    assert seen == [(x,)]
+
+
+def test_a_forward_hook_sees_the_arguments_forward_got_and_can_replace_the_output() -> None:
+    module, seen = Scale(), []
+    module.register_forward_pre_hook(lambda m, args: (args[0] + 1,))
+    module.register_forward_hook(lambda m, args, output: seen.append((args, output)))  # None: output kept
+    module.register_forward_hook(lambda m, args, kwargs, output: output + kwargs["factor"], with_kwargs=True)
+    assert module(2, factor=10) == 40  # (2 + 1) * 10, then + 10
+    assert seen == [((3,), 30)]
+
+
+def hook_calls(library: Any, global_hooks: Any) -> list[str]:
+    """Which hooks ran, in order, for Sequential(Identity())(3) in ``library`` (ours or torch.nn), with
+    two global pre-hooks, a global forward hook, and a pre-hook and a forward hook of the Identity's
+    own (registered forward hook first: the kinds still run in their order)."""
+    inner, calls = library.Identity(), []
+    outer = library.Sequential(inner)
+
+    def note(name: str) -> Callable:
+        return lambda module, *rest: calls.append(f"{name} {type(module).__name__}")
+
+    inner.register_forward_hook(note("own hook"))
+    inner.register_forward_pre_hook(note("own pre"))
+    with (
+        global_hooks.register_module_forward_hook(note("global hook")),
+        global_hooks.register_module_forward_pre_hook(note("global pre 1")),
+        global_hooks.register_module_forward_pre_hook(note("global pre 2")),
+    ):
+        assert outer(3) == 3
+    return calls
+
+
+def test_global_hooks_run_for_every_module_before_each_modules_own_in_registration_order() -> None:
+    assert hook_calls(nn, nn) == [
+        "global pre 1 Sequential",
+        "global pre 2 Sequential",
+        "global pre 1 Identity",
+        "global pre 2 Identity",
+        "own pre Identity",
+        "global hook Identity",
+        "own hook Identity",
+        "global hook Sequential",
+    ]
+    assert_no_global_hooks()
+
+
+def test_a_handle_removes_its_hook_once_also_as_a_context_manager_and_on_errors() -> None:
+    module, calls = Scale(), []
+    first = module.register_forward_hook(lambda m, args, output: calls.append("first"))
+    second = module.register_forward_hook(lambda m, args, output: calls.append("second"))
+    first.remove()
+    first.remove()  # again: nothing happens, the other hook stays
+    module(1)
+    assert calls == ["second"]
+    second()  # calling a handle is remove()
+    with pytest.raises(RuntimeError), nn.register_module_forward_hook(lambda m, a, o: calls.append("global")):
+        module(1)
+        raise RuntimeError("an error inside the block")
+    module(1)
+    assert calls == ["second", "global"]
+    assert_no_global_hooks()
+    assert "_hooked" not in module.__dict__
+
+
+def test_without_hooks_a_call_runs_forward_once_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Counting(nn.Module):
+        calls = 0
+
+        def forward(self, x: float) -> float:
+            self.calls += 1
+            return x + 1
+
+    module = Counting()
+    module.register_forward_hook(lambda m, args, output: None).remove()
+    nn.register_module_forward_pre_hook(lambda m, args: None).remove()
+    assert_no_global_hooks()
+
+    def no_hooks_expected(*args: object) -> None:
+        raise AssertionError("Module.__call__ took the path for hooks without any hook registered")
+
+    monkeypatch.setattr(nn.Module, "_call_with_hooks", no_hooks_expected)
+    assert module(1) == 2 and module.calls == 1
+
+
+def test_a_deep_copy_keeps_its_hooks() -> None:
+    module = Scale()
+    handle = module.register_forward_hook(lambda m, args, output: output * 2)
+    twin = copy.deepcopy(module)
+    handle.remove()
+    assert module(3) == 3 and twin(3) == 6
+
+
+def test_a_handle_keeps_no_module_alive_and_a_hook_must_be_callable() -> None:
+    module = Scale()
+    handle, alive = module.register_forward_pre_hook(lambda m, args: None), weakref.ref(module)
+    del module
+    assert alive() is None
+    handle.remove()  # its module is gone: nothing to do
+    assert_no_global_hooks()
+    with pytest.raises(TypeError, match=r"a hook must be a function .*got a str"):
+        Scale().register_forward_hook("print")
+
+
 # ----------------------------------------------------------------------------- PyTorch as an oracle
 @pytest.fixture
 def torch():
@@ -667,6 +797,10 @@ def torch():
 
 def as_numpy_state(torch_module) -> dict[str, np.ndarray]:
     return {name: value.detach().numpy() for name, value in torch_module.state_dict().items()}
+
+
+def test_hooks_run_in_the_order_torch_runs_them(torch) -> None:
+    assert hook_calls(nn, nn) == hook_calls(torch.nn, torch.nn.modules.module)
 
 
 def test_linear_matches_torch(torch) -> None:

@@ -7,12 +7,14 @@ skipped, with the reason, when the graphviz package or the dot program is missin
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import importlib.util
 import shutil
 import sys
 import time
+import weakref
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import autograd, nn, recipes, viz
+from tinygrad_edu import nn, recipes, viz
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -326,10 +328,10 @@ def test_record_modules_names_unknown_modules_by_class_and_stops_after_the_block
         out = model(x)
         first, second = loss_a(out, y), loss_b(out, y)
         again = loss_a(out, y)
-    assert out.grad_fn.module_path == ("Sequential", "Sequential.0 (Linear)")
-    assert first.grad_fn.module_path[-1] == again.grad_fn.module_path[-1] == "MSELoss"
-    assert second.grad_fn.module_path[-1] == "MSELoss_1 (MSELoss)"
-    assert autograd.module_recorder is None and model(x).grad_fn.module_path == ()
+    assert viz.module_path(out.grad_fn) == ("Sequential", "Sequential.0 (Linear)")
+    assert viz.module_path(first.grad_fn)[-1] == viz.module_path(again.grad_fn)[-1] == "MSELoss"
+    assert viz.module_path(second.grad_fn)[-1] == "MSELoss_1 (MSELoss)"
+    assert viz._recorder is None and viz.module_path(model(x).grad_fn) == ()
 
 
 def test_record_modules_ends_on_errors_and_keeps_forward_hooks_working() -> None:
@@ -337,7 +339,154 @@ def test_record_modules_ends_on_errors_and_keeps_forward_hooks_working() -> None
     model[0].register_forward_hook(lambda module, inputs, output: output * 2)
     with pytest.raises(ValueError), viz.record_modules(model):
         model(tg.ones(1, 3))  # wrong number of features
-    assert autograd.module_recorder is None
+    assert viz._recorder is None
     with viz.record_modules(model):
         out = model(tg.ones(1, 2))
-    assert type(out.grad_fn).__name__ == "Mul" and out.grad_fn.module_path == ("Sequential", "0 (Linear)")
+    assert type(out.grad_fn).__name__ == "Mul" and viz.module_path(out.grad_fn) == ("Sequential", "0 (Linear)")
+
+
+class Block(nn.Module):
+    """Ops of its own before and after a Linear, and a keyword argument: exp -> Linear -> * 2 + tanh(shift)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = nn.Linear(2, 2)
+
+    def forward(self, x: tg.Tensor, *, shift: tg.Tensor) -> tg.Tensor:
+        return self.inner(x.exp()) * 2 + shift.tanh()
+
+
+class Chain(nn.Module):
+    """``ops`` tanh ops in one forward."""
+
+    def __init__(self, ops: int) -> None:
+        super().__init__()
+        self.ops = ops
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        for _ in range(self.ops):
+            x = x.tanh()
+        return x
+
+
+def op_paths(tensor: tg.Tensor) -> list[tuple[str, tuple[str, ...]]]:
+    """(op name, module path) of every node in the graph of ``tensor``, sorted (walked with a stack)."""
+    found, stack, seen = [], [tensor.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.append((type(node).__name__, viz.module_path(node)))
+        stack += node.next_functions
+    return sorted(found)
+
+
+def test_nested_modules_label_their_own_ops_and_stop_at_their_inputs() -> None:
+    model = Block()
+    x = tg.ones(3, 2, requires_grad=True)
+    shift = tg.ones(3, 2, requires_grad=True) * 3  # made outside every module, passed by keyword
+    with viz.record_modules(model):
+        out = model(x, shift=shift)
+    assert op_paths(out) == [
+        ("Add", ("Block",)),
+        ("Exp", ("Block",)),  # made by Block before it called its Linear
+        ("Linear", ("Block", "inner (Linear)")),
+        ("Mul", ()),  # shift: the walk stops at the call's inputs, keyword ones too
+        ("Mul", ("Block",)),
+        ("Tanh", ("Block",)),
+    ]
+
+
+def test_a_module_called_twice_labels_each_call_and_the_op_between_goes_to_its_caller() -> None:
+    class Twice(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.Linear(2, 2)
+
+        def forward(self, x: tg.Tensor) -> tg.Tensor:
+            return self.layer(self.layer(x) * 3)
+
+    model = Twice()
+    with viz.record_modules(model):
+        out = model(tg.ones(1, 2))
+    assert op_paths(out) == [("Linear", ("Twice", "layer (Linear)"))] * 2 + [("Mul", ("Twice",))]
+
+
+def test_a_layer_shared_by_two_places_is_named_by_its_first_name() -> None:
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    with viz.record_modules(model):
+        out = model(tg.ones(1, 2))
+    assert op_paths(out) == [("Linear", ("Sequential", "0 (Linear)"))] * 2 + [("Tanh", ("Sequential", "1 (Tanh)"))]
+
+
+def test_ops_made_by_a_modules_own_pre_hook_belong_to_that_module() -> None:
+    model = nn.Sequential(nn.Linear(2, 2))
+    with model[0].register_forward_pre_hook(lambda module, args: args[0] * 2):
+        with viz.record_modules(model):
+            out = model(tg.ones(1, 2, requires_grad=True))
+    assert op_paths(out) == [("Linear", ("Sequential", "0 (Linear)")), ("Mul", ("Sequential", "0 (Linear)"))]
+
+
+def test_nested_record_modules_blocks_the_innermost_one_records() -> None:
+    model, x = nn.Sequential(nn.Tanh()), tg.ones(2, requires_grad=True)
+    with viz.record_modules(model):
+        before = model(x)
+        with viz.record_modules():  # no model: modules are named by class
+            inside = model(x)
+        after = model(x)
+    assert viz.module_path(before.grad_fn) == viz.module_path(after.grad_fn) == ("Sequential", "0 (Tanh)")
+    assert viz.module_path(inside.grad_fn) == ("Sequential", "Sequential.0 (Tanh)")
+
+
+def test_record_modules_removes_its_hooks_even_on_errors() -> None:
+    model = nn.Sequential(nn.Linear(2, 2))
+    model[0].register_forward_hook(lambda module, inputs, output: None)
+    with pytest.raises(ValueError), viz.record_modules(model):
+        model(tg.ones(1, 3))  # wrong number of features
+    assert not nn.module._global_forward_pre_hooks and not nn.module._global_forward_hooks
+    assert nn.Module._hooked is False and not model.__dict__.get("_hooked")
+    assert len(model[0]._forward_hooks) == 1  # the module's own hook, not the one record_modules added
+
+
+def test_labels_keep_no_graph_alive() -> None:
+    model = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    with viz.record_modules(model):
+        out = model(tg.ones(1, 2))
+    node = weakref.ref(out.grad_fn)
+    assert viz.module_path(node()) == ("Sequential", "1 (Tanh)")
+    del out
+    assert node() is None  # freed at once: no cycle, no strong reference in viz
+
+
+def test_module_path_wants_a_graph_node() -> None:
+    with pytest.raises(TypeError, match=r"got a Tensor \(pass tensor.grad_fn\)"):
+        viz.module_path(tg.ones(2))
+
+
+def test_a_20000_op_graph_is_labelled_without_recursion_in_linear_time() -> None:
+    """Half the ops in one module's forward (one long walk), half as 10,000 modules (10,000 walks that
+    the Sequential's walk jumps over). A recursive walk would pass Python's limit of 1,000 frames."""
+
+    def record(ops: int) -> tuple[tg.Tensor, float]:
+        model = nn.Sequential(Chain(ops // 2), *[nn.Tanh() for _ in range(ops // 2)])
+        x = tg.Tensor(0.5, requires_grad=True)
+        gc.collect()
+        gc.disable()  # as in test_dot_of_a_20000_op_chain_takes_linear_time
+        try:
+            start = time.perf_counter()
+            with viz.record_modules(model):
+                y = model(x)
+            return y, time.perf_counter() - start
+        finally:
+            gc.enable()
+
+    y, _ = record(20_000)
+    paths = collections.Counter(path for _, path in op_paths(y))
+    assert paths[("Sequential", "0 (Chain)")] == 10_000
+    assert paths[("Sequential", "10000 (Tanh)")] == paths[("Sequential", "1 (Tanh)")] == 1
+    assert len(paths) == 10_001 and sum(paths.values()) == 20_000
+    small = min(record(5_000)[1] for _ in range(3))
+    large = min(record(20_000)[1] for _ in range(3))
+    assert large < 8 * small + 0.05  # about 4 times if linear, 16 if quadratic

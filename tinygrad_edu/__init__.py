@@ -22,7 +22,7 @@ from .io import load, save
 
 from . import nn  # isort: skip  (nn builds on everything above)
 from . import data, optim, train  # isort: skip
-from . import viz  # isort: skip  (viz draws with nn and recipes)
+from . import viz  # isort: skip  (viz draws with nn)
 from .data import datasets  # isort: skip
 from . import fused  # isort: skip
 

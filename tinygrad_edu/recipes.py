@@ -1,19 +1,24 @@
-"""Ready-made pieces for training MLPs: datasets as normalised arrays, MLP builders, optimizers.
+"""Ready-made pieces for training MLPs: datasets as normalised arrays, MLP builders, optimizers,
+and the drawing of one training step.
 
-The command line (``tinygrad-edu train``) and the examples use these, so a model described by a
-few hyperparameters (hidden sizes, activation, optimizer, learning rate) is built the same way
-everywhere.
+The command line (``tinygrad-edu train``, ``tinygrad-edu graph``) and the examples use these, so a
+model described by a few hyperparameters (hidden sizes, activation, optimizer, learning rate) is
+built the same way everywhere.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import nn, optim
+from . import nn, optim, viz
 from .data import datasets, toy, train_val_split
+from .tensor import Tensor
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}
@@ -94,3 +99,34 @@ def make_optimizer(name: str, params: object, lr: float, momentum: float = 0.0) 
     if momentum:
         raise ValueError(f"momentum={momentum} applies to sgd and rmsprop; {name} keeps its own averages (betas)")
     return OPTIMIZERS[name](params, lr=lr)
+
+
+def draw_training_step(
+    path: str | os.PathLike = "mlp_graph.svg",
+    hidden: Sequence[int] = CLASSIC_HIDDEN,
+    *,
+    in_features: int = 784,
+    classes: int = 10,
+    batch_size: int = 64,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    collapse_modules: bool = False,
+    **options: Any,
+) -> Path:
+    """Draw the graph of one training step's cross-entropy loss for an MLP into ``path``.
+
+    The MLP is ``build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)`` (by
+    default the classic 784-1024-128-64-10), built fresh so that no trained model's state
+    (BatchNorm statistics) is touched; its initial weights come from tg's random generator, so
+    call this after training a seeded run. The batch is ``batch_size`` zero inputs with label 0:
+    values do not change the graph. Parameters are named (``"1.weight"``), ops boxed per module;
+    ``options`` go to ``tg.viz.render``. Also reachable as ``tg.viz.draw_training_step``.
+    """
+    model = build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)
+    x = Tensor(np.zeros((batch_size, in_features), np.float32))
+    labels = Tensor(np.zeros(batch_size, np.int64))
+    with viz.record_modules(model):
+        loss = nn.CrossEntropyLoss()(model(x), labels)
+    names = {"x": x, "labels": labels, "loss": loss}
+    return viz.render(loss, path, model=model, names=names, collapse_modules=collapse_modules, **options)

@@ -8,9 +8,11 @@ it and from each op to its output. ``draw_graph`` returns the same drawing as a
 file, which needs Graphviz's ``dot`` program.
 
 Colours tell tensors apart: parameters, inputs (every other leaf, constants included),
-intermediates and the outputs being drawn. Inside ``record_modules(model)`` each new op also
-remembers which Modules' forward made it, so the drawing can box each module's ops and
-parameters (``cluster_modules``) or draw one node per module (``collapse_modules``).
+intermediates and the outputs being drawn. Run the forward pass inside ``record_modules(model)``
+and the drawing can box each module's ops and parameters (``cluster_modules``) or draw one node
+per module (``collapse_modules``). The engine keeps no such bookkeeping: ``record_modules`` uses
+module hooks (``nn.register_module_forward_pre_hook`` / ``register_module_forward_hook``) and
+keeps its own labels, node -> module path, in a weak dictionary (``module_path(node)`` reads one).
 
 A graph can be drawn only while it exists: ``backward()`` frees it (each op drops its inputs).
 Draw before ``backward()``, or call ``backward(retain_graph=True)`` to draw gradients after it.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +31,16 @@ from typing import Any
 
 import numpy as np
 
-from . import autograd, backend, recipes
+from . import autograd, backend
 from .autograd import grad
 from .io import write_bytes_atomically
-from .nn.losses import CrossEntropyLoss
-from .nn.module import Module, Parameter
+from .nn.module import (
+    Module,
+    Parameter,
+    RemovableHandle,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+)
 from .tensor import Tensor
 
 # Fill colours per kind of node, in the order the legend lists them.
@@ -55,46 +63,141 @@ INSTALL_GRAPHVIZ = (
 
 
 # ----------------------------------------------------------------------------- module names
+# Graph node -> the Modules whose forward made it, outermost first, as record_modules labelled it.
+# Weak keys: a label never keeps a graph alive, and goes when its node does.
+_module_paths: weakref.WeakKeyDictionary[autograd.Function, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
+def module_path(node: autograd.Function) -> tuple[str, ...]:
+    """The Modules whose forward made the graph node ``node`` (a ``tensor.grad_fn``), outermost first.
+
+    Labels come from ``record_modules``: ``("Sequential", "0 (Linear)")``; ``()`` for a node made
+    outside every module or outside a ``record_modules`` block.
+    """
+    if not isinstance(node, autograd.Function):
+        hint = " (pass tensor.grad_fn)" if isinstance(node, Tensor) else ""
+        raise TypeError(f"module_path: expected a graph node, a tensor's grad_fn, got a {type(node).__name__}{hint}")
+    return _module_paths.get(node, ())
+
+
 @contextlib.contextmanager
 def record_modules(model: Module | None = None) -> Iterator[None]:
-    """Within this block, each recorded op remembers the Modules whose forward made it.
+    """Within this block, label each graph node with the Modules whose forward made it.
 
     Modules of ``model`` are named as in ``model.named_modules()`` (``"0 (Linear)"``; the model
     itself by its class). Any other module is named by its class: ``CrossEntropyLoss``, then
-    ``CrossEntropyLoss_1`` for a second one. The names go to ``ctx.module_path`` of each op, for
-    ``cluster_modules`` and ``collapse_modules``. Recording is process-wide (all threads) and
-    stops at the end of the block.
+    ``CrossEntropyLoss_1`` for a second one. ``module_path(node)`` reads the labels, and
+    ``cluster_modules`` and ``collapse_modules`` draw with them. Recording is process-wide (all
+    threads) and stops at the end of the block; in nested blocks the innermost one records.
+
+    It works with two hooks that run for every Module (``nn.register_module_forward_pre_hook``
+    and ``nn.register_module_forward_hook``), removed at the end of the block: before a forward,
+    the module's name goes on a path of the calls under way; after it, the nodes that call made
+    get that path. Those are found by walking back from the output to the call's inputs, through
+    nodes no inner module call has labelled yet (inner calls finish first, with longer paths).
+    Ops that a module's own hooks make count as its own. The engine and ``Module.__call__`` know
+    nothing of this; the labels live in viz, held weakly, so they never keep a graph alive.
     """
-    previous = autograd.module_recorder
-    autograd.module_recorder = _ModuleRecorder(model)
+    global _recorder
+    recorder = _ModuleRecorder(model)
+    outer, _recorder = _recorder, recorder
     try:
-        yield
+        with (
+            register_module_forward_pre_hook(recorder.enter),
+            register_module_forward_hook(recorder.leave, with_kwargs=True),
+        ):
+            yield
     finally:
-        autograd.module_recorder = previous
+        recorder.remove_closers()
+        _recorder = outer
+
+
+@dataclass
+class _Call:
+    """A module call under way: its module, its path, and its arguments as the call got them."""
+
+    module: Module
+    path: tuple[str, ...]
+    args: tuple
 
 
 class _ModuleRecorder:
-    """Names modules, and keeps the path of those whose forward is running (outermost first)."""
+    """Names modules, keeps the calls under way, and labels the nodes each call made."""
 
     def __init__(self, model: Module | None) -> None:
-        self.path: tuple[str, ...] = ()
+        self._calls: list[_Call] = []  # outermost first
+        # The output node of each finished call -> that call's input tensors: a walk that meets
+        # the output of an inner call goes on from its inputs, past the nodes it labelled.
+        self._call_inputs: weakref.WeakKeyDictionary[autograd.Function, list[Tensor]] = weakref.WeakKeyDictionary()
+        self._closers: dict[int, RemovableHandle] = {}  # id(module) -> the hook that finishes its calls
         self._labels: dict[int, str] = {}  # id(module) -> its label
         self._names: set[str] = set()
         self._named: list[Module] = []  # keeps each named module alive, so no other object reuses its id
         if model is not None:
             self._name_all(model, "")
 
-    @contextlib.contextmanager
-    def inside(self, module: Module) -> Iterator[None]:
-        """Add ``module`` to the path while its forward runs (``Module.__call__`` enters it)."""
+    def enter(self, module: Module, args: tuple) -> None:
+        """Before ``module``'s forward (and its own pre-hooks, which may change ``args``): put it on the path."""
+        if _recorder is not self:  # an inner record_modules block records meanwhile
+            return
         if id(module) not in self._labels:
             self._name_all(module, self._new_name(module))
-        outer = self.path
-        self.path = (*outer, self._labels[id(module)])
-        try:
-            yield
-        finally:
-            self.path = outer
+        outer = self._calls[-1].path if self._calls else ()
+        self._calls.append(_Call(module, (*outer, self._labels[id(module)]), args))
+        if module._forward_hooks and id(module) not in self._closers:
+            # Its own forward hooks run after leave() and may add ops (output * 2): finish after them.
+            self._closers[id(module)] = module.register_forward_hook(self._finish, with_kwargs=True)
+
+    def leave(self, module: Module, args: tuple, kwargs: dict, output: Any) -> None:
+        """After ``module``'s forward, before its own forward hooks."""
+        if id(module) not in self._closers:
+            self._finish(module, args, kwargs, output)
+
+    def _finish(self, module: Module, args: tuple, kwargs: dict, output: Any) -> None:
+        """Label the nodes that this call of ``module`` made and take it off the path."""
+        if _recorder is not self:
+            return
+        call = self._pop_call(module)
+        if call is not None:  # (None: the call began before this block)
+            self._label(_tensors_in(output), [*_tensors_in(call.args), *_tensors_in(kwargs)], call.path)
+
+    def _pop_call(self, module: Module) -> _Call | None:
+        """The latest call of ``module``; calls after it that an error ended (caught in a forward) go too."""
+        for depth in range(len(self._calls) - 1, -1, -1):
+            if self._calls[depth].module is module:
+                call = self._calls[depth]
+                del self._calls[depth:]
+                return call
+        return None
+
+    def _label(self, outputs: list[Tensor], inputs: list[Tensor], path: tuple[str, ...]) -> None:
+        """Give ``path`` to every unlabelled node between ``outputs`` and ``inputs``.
+
+        An explicit stack (no recursion); each node is visited once: at the output node of an
+        inner call the walk goes on from that call's inputs, never through the nodes it labelled.
+        A node labelled some other way (before this call) ends the walk there.
+        """
+        stops = {id(t) for t in inputs}
+        made = [t for t in outputs if t._ctx is not None and id(t) not in stops]
+        stack = [t._ctx for t in made]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if node in _module_paths:  # labelled already: an inner call's output (go on from that
+                parents = self._call_inputs.get(node, ())  # call's inputs), or made before this call (stop)
+            else:
+                _module_paths[node] = path
+                parents = node.inputs or ()  # (None once backward has freed the node)
+            stack += [t._ctx for t in parents if isinstance(t, Tensor) and t._ctx is not None and id(t) not in stops]
+        for tensor in made:
+            self._call_inputs[tensor._ctx] = inputs
+
+    def remove_closers(self) -> None:
+        for handle in self._closers.values():
+            handle.remove()
 
     def _name_all(self, module: Module, prefix: str) -> None:
         for name, submodule in module.named_modules(prefix):
@@ -110,6 +213,24 @@ class _ModuleRecorder:
             count += 1
             name = f"{base}_{count}"
         return name
+
+
+_recorder: _ModuleRecorder | None = None  # the innermost record_modules block's, while one runs
+
+
+def _tensors_in(value: Any) -> list[Tensor]:
+    """The Tensors in a module's arguments or output, also inside (nested) tuples, lists and dicts."""
+    found: list[Tensor] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Tensor):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack += item.values()
+        elif isinstance(item, (tuple, list)):
+            stack += item
+    return found
 
 
 # ----------------------------------------------------------------------------- public API
@@ -200,34 +321,14 @@ def render(
     return path
 
 
-def draw_training_step(
-    path: str | os.PathLike = "mlp_graph.svg",
-    hidden: Sequence[int] = recipes.CLASSIC_HIDDEN,
-    *,
-    in_features: int = 784,
-    classes: int = 10,
-    batch_size: int = 64,
-    activation: str = "relu",
-    dropout: float = 0.0,
-    batch_norm: bool = False,
-    collapse_modules: bool = False,
-    **options: Any,
-) -> Path:
-    """Draw the graph of one training step's cross-entropy loss for an MLP into ``path``.
+def __getattr__(name: str) -> Any:
+    """``viz.draw_training_step`` still works: it moved to ``tinygrad_edu.recipes``, which builds the
+    MLP it draws. Imported on first use, since recipes imports viz."""
+    if name == "draw_training_step":
+        from .recipes import draw_training_step
 
-    The MLP is ``recipes.build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)``
-    (by default the classic 784-1024-128-64-10), built fresh so that no trained model's state
-    (BatchNorm statistics) is touched; its initial weights come from tg's random generator, so
-    call this after training a seeded run. The batch is ``batch_size`` zero inputs with label 0:
-    values do not change the graph. Parameters are named (``"1.weight"``), ops boxed per module.
-    """
-    model = recipes.build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)
-    x = Tensor(np.zeros((batch_size, in_features), np.float32))
-    labels = Tensor(np.zeros(batch_size, np.int64))
-    with record_modules(model):
-        loss = CrossEntropyLoss()(model(x), labels)
-    names = {"x": x, "labels": labels, "loss": loss}
-    return render(loss, path, model=model, names=names, collapse_modules=collapse_modules, **options)
+        return draw_training_step
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- building the drawing
@@ -317,14 +418,15 @@ def _build(
         if ctx is None:
             leaves.append((node, tensor))
         else:
-            op = _Node(f"f{ops}", "op", _escape(type(ctx).__name__), ctx.module_path)
+            path = _module_paths.get(ctx, ())
+            op = _Node(f"f{ops}", "op", _escape(type(ctx).__name__), path)
             nodes.append(op)
             ops += 1
             for parent in _op_inputs(ctx):
                 edges.append((ids[id(parent)], op.id))
-                consumers.setdefault(id(parent), []).append(ctx.module_path)
+                consumers.setdefault(id(parent), []).append(path)
             edges.append((op.id, node.id))
-            node.path = ctx.module_path  # an op's output is drawn in the op's module
+            node.path = path  # an op's output is drawn in the op's module
         nodes.append(node)
     for node, tensor in leaves:  # parameters and constants (BatchNorm's eps) go in the module using them
         if (node.kind == "parameter" or _is_constant(tensor, names.get(id(tensor)))) and id(tensor) in consumers:

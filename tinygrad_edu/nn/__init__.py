@@ -3,7 +3,14 @@
 from . import functional, init
 from .layers import BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from .module import Module, Parameter, Sequential
+from .module import (
+    Module,
+    Parameter,
+    RemovableHandle,
+    Sequential,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+)
 from .summary import Summary, summary
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "NLLLoss",
     "Parameter",
     "ReLU",
+    "RemovableHandle",
     "Sequential",
     "Sigmoid",
     "Softmax",
@@ -30,5 +38,7 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "register_module_forward_hook",
+    "register_module_forward_pre_hook",
     "summary",
 ]

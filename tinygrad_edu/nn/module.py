@@ -3,10 +3,18 @@
 A Module keeps its Parameters, buffers (state that is saved but not trained, such as
 BatchNorm's running mean) and sub-Modules in registration order, so ``parameters()`` and
 ``state_dict()`` list them in the same order every run, with PyTorch's names (``"0.weight"``).
+
+Hooks, with PyTorch's names, let code watch or change every call of a module without editing its
+``forward``: a forward pre-hook sees (and may replace) the arguments, a forward hook sees (and may
+replace) the output. ``register_module_forward_pre_hook`` and ``register_module_forward_hook``
+add hooks that run for every Module; ``nn.summary`` and ``tg.viz.record_modules`` use them.
 """
 
 from __future__ import annotations
 
+import itertools
+import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -16,6 +24,9 @@ import numpy as np
 from .. import backend
 from ..autograd import clear_gradients
 from ..tensor import Tensor, _wrap
+
+PreHook = Callable[["Module", tuple], Any]  # hook(module, args) -> None or new args
+ForwardHook = Callable[..., Any]  # hook(module, args, output), or (module, args, kwargs, output) -> None or new output
 
 
 class Parameter(Tensor):
@@ -30,6 +41,100 @@ class Parameter(Tensor):
         return f"Parameter containing:\n{super().__repr__()}"
 
 
+# ----------------------------------------------------------------------------- hooks
+# The hooks that run for every Module (before each module's own): handle id -> hook, in registration order.
+_global_forward_pre_hooks: dict[int, PreHook] = {}
+_global_forward_hooks: dict[int, ForwardHook] = {}
+_hooks_lock = threading.Lock()  # a hook table and the flag that tells Module.__call__ of it change together
+
+
+class RemovableHandle:
+    """What each ``register_*hook`` returns, as ``torch.utils.hooks.RemovableHandle``.
+
+    ``handle.remove()`` takes the hook away (calling it again does nothing), and ``with handle:``
+    removes it at the end of the block, even on an error. Calling the handle, ``handle()``, is an
+    alias of ``remove()`` (earlier versions returned a plain function that removed the hook).
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Any], module: Module | None) -> None:
+        self.id = next(RemovableHandle._ids)
+        self._hooks: dict[int, Any] | None = hooks  # the table holding the hook; None once removed
+        # The module whose table it is (None for a global hook), held weakly: a handle kept
+        # somewhere must not keep a model alive.
+        self._module = None if module is None else weakref.ref(module)
+
+    def remove(self) -> None:
+        with _hooks_lock:
+            if self._hooks is None:
+                return
+            self._hooks.pop(self.id, None)
+            # A module gone meanwhile reads as None: recomputing the global flag is then harmless.
+            _update_hooked_flag(None if self._module is None else self._module())
+            self._hooks = self._module = None
+
+    __call__ = remove
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        self.remove()
+
+
+def _add_hook(hooks: dict[int, Any], hook: Callable, module: Module | None) -> RemovableHandle:
+    """Put ``hook`` last in ``hooks`` (``module``'s table, or a global one) and return its handle."""
+    if not callable(hook):
+        raise TypeError(f"a hook must be a function (or another callable), got a {type(hook).__name__}")
+    with _hooks_lock:
+        handle = RemovableHandle(hooks, module)
+        hooks[handle.id] = hook
+        _update_hooked_flag(module)
+    return handle
+
+
+def _update_hooked_flag(module: Module | None) -> None:
+    """Keep ``_hooked``, which ``Module.__call__`` checks, true exactly where hooks may run.
+
+    A module with hooks of its own has ``_hooked = True`` in its ``__dict__`` (a copy made with
+    ``copy.deepcopy`` keeps it, with the hooks); any other module reads the class attribute,
+    true while global hooks exist.
+    """
+    if module is None:
+        Module._hooked = bool(_global_forward_pre_hooks or _global_forward_hooks)
+    elif module._forward_pre_hooks or module._forward_hooks:
+        module.__dict__["_hooked"] = True
+    else:
+        module.__dict__.pop("_hooked", None)
+
+
+def _with_kwargs_form(hook: ForwardHook, with_kwargs: bool) -> ForwardHook:
+    """Forward hooks are kept as hook(module, args, kwargs, output): a plain one is wrapped to that."""
+    if with_kwargs or not callable(hook):  # (_add_hook rejects what is not callable)
+        return hook
+    return lambda module, args, kwargs, output: hook(module, args, output)
+
+
+def register_module_forward_pre_hook(hook: PreHook) -> RemovableHandle:
+    """Call ``hook(module, args)`` before the forward of every Module, before each module's own pre-hooks.
+
+    As ``Module.register_forward_pre_hook``, a result other than None replaces the positional
+    arguments. Returns a handle whose ``remove()`` ends it.
+    """
+    return _add_hook(_global_forward_pre_hooks, hook, None)
+
+
+def register_module_forward_hook(hook: ForwardHook, *, with_kwargs: bool = False) -> RemovableHandle:
+    """Call ``hook(module, args, output)`` after the forward of every Module, before each module's own hooks.
+
+    As ``Module.register_forward_hook``: ``with_kwargs=True`` calls ``hook(module, args, kwargs,
+    output)``, and a result other than None replaces the output. Returns a handle whose
+    ``remove()`` ends it.
+    """
+    return _add_hook(_global_forward_hooks, _with_kwargs_form(hook, with_kwargs), None)
+
+
 class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
@@ -38,11 +143,14 @@ class IncompatibleKeys(NamedTuple):
 class Module:
     """Base class of every layer and model: subclass it, create layers in ``__init__``, write ``forward``."""
 
+    _hooked = False  # whether __call__ has hooks to run (see _update_hooked_flag)
+
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     # ------------------------------------------------------------------ registration
@@ -86,28 +194,43 @@ class Module:
     def add_module(self, name: str, module: Module) -> None:
         setattr(self, name, module)
 
-    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> Callable[[], None]:
-        """Call ``hook(module, inputs, output)`` after every forward; returns a function that removes it."""
-        key = object()
-        self._forward_hooks[key] = hook
-        return lambda: self._forward_hooks.pop(key, None)
+    # ------------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook: PreHook) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward of this module; returns the hook's handle.
+
+        A result other than None replaces the positional arguments (a non-tuple ``r`` becomes ``(r,)``).
+        """
+        return _add_hook(self._forward_pre_hooks, hook, self)
+
+    def register_forward_hook(self, hook: ForwardHook, *, with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward of this module; returns the hook's handle.
+
+        ``with_kwargs=True`` calls ``hook(module, args, kwargs, output)``. A result other than None
+        replaces the output.
+        """
+        return _add_hook(self._forward_hooks, _with_kwargs_form(hook, with_kwargs), self)
 
     # ------------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not self._forward_hooks:  # the usual case, kept to one call: this runs for every layer
+        if not self._hooked:  # no hook to run, the usual case: one check, as this runs for every layer
             return self.forward(*args, **kwargs)
-        return self._forward_with_hooks(args, kwargs)
+        return self._call_with_hooks(args, kwargs)
 
-    def _forward_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        """``forward``, then each forward hook (a hook may replace the output)."""
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """Pre-hooks (each may replace the arguments), forward, then forward hooks (each may replace
+        the output); the global hooks before this module's own, each kind in registration order."""
+        for pre_hook in (*_global_forward_pre_hooks.values(), *self._forward_pre_hooks.values()):
+            result = pre_hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                result = hook(self, args, output)
-                output = output if result is None else result
+        for hook in (*_global_forward_hooks.values(), *self._forward_hooks.values()):
+            result = hook(self, args, kwargs, output)
+            if result is not None:
+                output = result
         return output
 
     # ------------------------------------------------------------------ traversal

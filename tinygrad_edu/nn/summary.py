@@ -65,7 +65,7 @@ def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -
         if isinstance(output, Tensor):
             shapes[id(module)] = str(("None", *output.shape[1:])).replace("'", "")
 
-    removers = [module.register_forward_hook(record) for _, module in leaves]
+    handles = [module.register_forward_hook(record) for _, module in leaves]
     was_training = model.training
     try:
         with no_grad():
@@ -73,8 +73,8 @@ def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -
             model.eval()(Tensor(np.zeros((2, *input_shape), dtype=dtype), device=device))
     finally:
         model.train(was_training)
-        for remove in removers:
-            remove()
+        for handle in handles:
+            handle.remove()
 
     result = Summary(type(model).__name__)
     for name, module in leaves:
