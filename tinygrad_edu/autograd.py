@@ -153,22 +153,18 @@ class Function:
         """Run ``forward``; if grad mode is on and an input requires grad, record the node."""
         ctx = cls()
         needs = tuple([getattr(t, "_requires_grad", False) for t in inputs]) if _grad_mode.enabled else ()
-        record = True in needs
-        if record:
-            _grad_mode.enabled = False  # forward itself is never recorded
+        if True not in needs:  # nothing to record: under no_grad, in a backward pass, or constants only
+            return _wrap(_forward(ctx, inputs, params))
+        _grad_mode.enabled = False  # forward itself is never recorded
         try:
-            result = cls.forward(ctx, *inputs, **params)
-        except (ValueError, TypeError, IndexError) as error:
-            raise _operation_error(cls, inputs, error) from error
+            out = _wrap(_forward(ctx, inputs, params))
         finally:
-            if record:
-                _grad_mode.enabled = True
-        out = _wrap(result.data if isinstance(result, Tensor) else result)
-        if record and out.data.dtype.kind == "f":  # integer and bool results are constants
-            ctx._record(out, inputs, needs, result)
+            _grad_mode.enabled = True
+        if out.data.dtype.kind == "f":  # integer and bool results are constants
+            ctx._record(out, inputs, needs)
         return out
 
-    def _record(self, out: Tensor, inputs: tuple, needs: tuple[bool, ...], result: Any) -> None:
+    def _record(self, out: Tensor, inputs: tuple, needs: tuple[bool, ...]) -> None:
         """Make this node ``out``'s ``grad_fn``, keeping its inputs (and its output, by weakref)."""
         out._requires_grad = True
         out._ctx = self
@@ -176,8 +172,8 @@ class Function:
         self._output_ref = weakref.ref(out)
         self.sequence = next(_sequence)
         for saved in self._saved:
-            if saved is result:  # forward saved its own output: keep it by weakref, as `output`
-                self._saved = tuple(_SAVED_OUTPUT if t is result else t for t in self._saved)
+            if (saved.data if isinstance(saved, Tensor) else saved) is out.data:  # forward saved its output:
+                self._saved = tuple(_SAVED_OUTPUT if t is saved else t for t in self._saved)  # keep it by weakref
                 self._saves_output = True
                 break
 
@@ -186,6 +182,15 @@ class Function:
         after backward, so their memory is freed even while the output tensor lives on."""
         self.__dict__.clear()  # every attribute falls back to its class default (inputs = None, ...)
         self._released = True
+
+
+def _forward(ctx: Function, inputs: tuple, params: dict) -> Any:
+    """``forward`` of ``ctx``'s op as an array, with NumPy/CuPy errors rewritten to name the op and its operands."""
+    try:
+        result = type(ctx).forward(ctx, *inputs, **params)
+    except (ValueError, TypeError, IndexError) as error:
+        raise _operation_error(type(ctx), inputs, error) from error
+    return result.data if isinstance(result, Tensor) else result
 
 
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
@@ -238,7 +243,8 @@ def backpropagate(
     """
     grads: dict[Function | Tensor, Tensor] = {}
     for root, seed in zip(roots, seeds, strict=True):
-        _add_gradient(grads, root._ctx or root, seed)
+        key = root._ctx or root
+        grads[key] = seed if key not in grads else grads[key] + seed
     order, kept_ids = _nodes_oldest_first(roots), {id(t) for t in kept}
     fused = {} if create_graph else fused_gradients
     previous, _grad_mode.enabled = _grad_mode.enabled, create_graph  # record backward only for higher order
@@ -253,18 +259,14 @@ def backpropagate(
             input_grads = _one_per_input(node, fused.get(type(node), type(node).backward)(node, grad))
             for parent, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):  # noqa: B905
                 if needed and input_grad is not None:
-                    _add_gradient(grads, parent._ctx or parent, unbroadcast(input_grad, parent, node))
+                    key, input_grad = parent._ctx or parent, unbroadcast(input_grad, parent, node)
+                    grads[key] = input_grad if key not in grads else grads[key] + input_grad  # summed over paths
             if not retain_graph:
                 node._release()
         for leaf, grad in grads.items():  # what is left are the leaves' gradients, complete now
             keep(leaf, grad)
     finally:
         _grad_mode.enabled = previous
-
-
-def _add_gradient(grads: dict, key: Function | Tensor, grad: Tensor) -> None:
-    """A tensor reached along several paths gets the sum of their gradients (out of place)."""
-    grads[key] = grad if key not in grads else grads[key] + grad
 
 
 def _nodes_oldest_first(roots: Sequence[Tensor]) -> list[tuple[int, Function, Tensor]]:

@@ -87,7 +87,8 @@ class Optimizer:
     # ------------------------------------------------------------------ the training-loop API
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every gradient: set ``.grad`` to None (default), or fill it with zeros in place."""
-        clear_gradients((p for _, p, _ in self._indexed_params()), set_to_none)
+        for group in self.param_groups:
+            clear_gradients(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose ``.grad`` is None are skipped).
@@ -469,6 +470,8 @@ def _gradient_array(p: Tensor, index: int) -> Array:
 
 def _python_number(value: Any) -> Any:
     """NumPy scalars (also inside tuples such as betas) as Python numbers; anything else unchanged."""
+    if type(value) in (float, int, bool):  # the usual case
+        return value
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, tuple):
