@@ -143,12 +143,18 @@ def _as_target(target: Any, like: Tensor) -> Tensor:
     return target if isinstance(target, Tensor) else Tensor(target, device=like.device)
 
 
+def _fused_loss(op: type, check: Any, name: str, input: Tensor, target: Any, reduction: str) -> Tensor:  # noqa: A002
+    """A loss that is one op of ``ops/nn.py``: ``target`` made a Tensor on input's device, the pair
+    checked by ``check(name, input, target)``, the reduction's name checked, then the op."""
+    target = _as_target(target, input)
+    check(name, input, target)
+    _check_reduction(reduction)
+    return op.apply(input, target, reduction=reduction)
+
+
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean squared error: mean((input - target)**2)."""
-    target = _as_target(target, input)
-    _check_same_shape("mse_loss", input, target)
-    _check_reduction(reduction)
-    return ops.MeanSquaredError.apply(input, target, reduction=reduction)
+    return _fused_loss(ops.MeanSquaredError, _check_same_shape, "mse_loss", input, target, reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -160,16 +166,18 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # n
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log is clamped at -100 as in PyTorch."""
-    target = _as_target(target, input)
-    _check_same_shape("binary_cross_entropy", input, target)
+    return _fused_loss(ops.BinaryCrossEntropy, _check_probabilities, "binary_cross_entropy", input, target, reduction)
+
+
+def _check_probabilities(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
+    """Same shapes, and (on the CPU: on a GPU reading values would stall it) probabilities in [0, 1]."""
+    _check_same_shape(name, input, target)
     data = input.data
     if input.device == "cpu" and data.size and (float(data.min()) < 0 or float(data.max()) > 1):
         raise ValueError(
-            "binary_cross_entropy: the input must be probabilities in [0, 1]; "
+            f"{name}: the input must be probabilities in [0, 1]; "
             "apply sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
         )
-    _check_reduction(reduction)
-    return ops.BinaryCrossEntropy.apply(input, target, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -201,17 +209,12 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
                 "a float target is read as class probabilities with the input's shape"
             )
         return _reduce(-(target * input.log_softmax(-1)).sum(axis=-1), reduction)
-    _check_class_targets("cross_entropy", input, target)
-    _check_reduction(reduction)
-    return ops.CrossEntropy.apply(input, target, reduction=reduction)
+    return _fused_loss(ops.CrossEntropy, _check_class_targets, "cross_entropy", input, target, reduction)
 
 
 def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Negative log-likelihood: -input[i, target[i]] for log-probabilities ``input`` (N, C)."""
-    target = _as_target(target, input)
-    _check_class_targets("nll_loss", input, target)
-    _check_reduction(reduction)
-    return ops.NegativeLogLikelihood.apply(input, target, reduction=reduction)
+    return _fused_loss(ops.NegativeLogLikelihood, _check_class_targets, "nll_loss", input, target, reduction)
 
 
 def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
