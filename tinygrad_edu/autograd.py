@@ -304,28 +304,6 @@ def _one_per_input(node: Function, input_grads: Any) -> tuple:
     return input_grads
 
 
-def topological_order(roots: Iterable[Tensor], parents_of: Callable[[Tensor], Iterable[Tensor]]) -> list[Tensor]:
-    """Every tensor reachable from ``roots`` through ``parents_of``, each after all of its parents.
-
-    Found with an explicit stack, never recursion, so any depth works: a tensor is pushed once to
-    visit it and once more (marked done) to emit it after its inputs (``tg.viz`` draws in this order).
-    """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in roots]
-    while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
-        elif id(tensor) not in visited:
-            visited.add(id(tensor))
-            stack.append((tensor, True))
-            for parent in parents_of(tensor):
-                if id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
-
-
 def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
     """Make ``grad`` (returned by ``node.backward``) a gradient for its input ``tensor``: a Tensor
     of its shape, dtype and device.

@@ -373,12 +373,24 @@ def _tensor_names(model: Module | None, names: Mapping[str, Tensor] | None) -> d
 
 
 def _graph_tensors(outputs: list[Tensor]) -> list[Tensor]:
-    """Every tensor the outputs were computed from, each after its inputs.
+    """Every tensor the outputs were computed from (constants too), each after its inputs.
 
-    The same walk as ``backward`` (an explicit stack and a visited set: linear in the size of the
-    graph, no recursion limit), over every input rather than only those that need a gradient.
+    Found with an explicit stack and a visited set, never recursion, so it is linear in the size of
+    the graph at any depth: a tensor is pushed once to visit it and once more (marked done) to emit
+    it after its inputs.
     """
-    return autograd.topological_order(reversed(outputs), _tensor_inputs)
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(output, False) for output in reversed(outputs)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+        elif id(tensor) not in visited:
+            visited.add(id(tensor))
+            stack.append((tensor, True))
+            stack.extend((parent, False) for parent in _tensor_inputs(tensor) if id(parent) not in visited)
+    return order
 
 
 def _tensor_inputs(tensor: Tensor) -> list[Tensor]:
