@@ -9,8 +9,10 @@ entry points: the first keeps the leaves' gradients in ``.grad``, the second ret
 tensors it is asked for.
 
 Design rules that keep this engine correct (and are each tested):
-- The graph is walked with an explicit stack, never recursion, so deep graphs work.
-- Gradients live in a dict keyed by tensor and are dropped as soon as a tensor is consumed.
+- The graph is walked with an explicit stack, never recursion, so deep graphs work; each node
+  carries the number of its creation, and newest-first is an order that puts every user of a
+  tensor before the node that made it.
+- Gradients live in a dict keyed by node (and leaf) and are dropped as soon as a node is done.
 - Broadcasting is undone in ONE place, ``unbroadcast``, never in the ops.
 - Nodes reference their inputs, never their outputs (only through a weakref), so a graph
   is freed by reference counting alone as soon as nothing points at it.
@@ -108,7 +110,7 @@ class Function:
     _output_ref: weakref.ref | None = None
     _saves_output = False
     _released = False
-    sequence = -1  # when the node was recorded: 0 for the first, counting up (see _nodes_newest_first)
+    sequence = -1  # when the node was recorded: 0 for the first, counting up (see _nodes_oldest_first)
 
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> Any:
@@ -224,49 +226,43 @@ def _freed_graph_message(ctx: Function) -> str:
 # Filled by tinygrad_edu.fused.enable(): op -> a fused kernel for its gradient. Empty by default:
 # each op's backward then is its one Tensor formula.
 fused_gradients: dict[type, Callable[[Function, Tensor], Any]] = {}
+Keep = Callable[[Tensor, Tensor], None]  # what a backward pass does with a tensor's complete gradient
 
 
 def backpropagate(
-    roots: Sequence[Tensor],
-    seeds: Sequence[Tensor],
-    keep: Callable[[Tensor, Tensor], None],
-    kept: Iterable[Tensor] = (),
-    retain_graph: bool = False,
-    create_graph: bool = False,
+    roots: Sequence[Tensor], seeds: Sequence[Tensor], keep: Keep, retain_graph: bool, create_graph: bool
 ) -> None:
-    """The chain rule: send ``seeds`` (d root / d root) from ``roots`` back through the graph.
-
-    ``grads`` holds the gradient of each node's output (and of each leaf) summed over the paths
-    seen so far. Nodes are taken newest first, so every node that uses a tensor comes before the
-    node that made it: a gradient is complete when it is taken. Each leaf's gradient, and that of
-    each tensor in ``kept``, is handed to ``keep(tensor, grad)``; the rest are passed on and dropped.
-    """
-    grads: dict[Function | Tensor, Tensor] = {}
+    """The chain rule: send ``seeds`` (d root / d root) from ``roots`` back to the leaves. Nodes are taken
+    newest first, so each tensor's gradient is complete (summed over every path) when it is taken:
+    then it goes to ``keep(tensor, grad)`` (which keeps what its caller wants) and, through the
+    node's ``backward``, on to its inputs."""
+    grads: dict[Function | Tensor, Tensor] = {}  # the gradient reaching each node's output, and each leaf
     for root, seed in zip(roots, seeds, strict=True):
-        key = root._ctx or root
-        grads[key] = seed if key not in grads else grads[key] + seed
-    order, kept_ids = _nodes_oldest_first(roots), {id(t) for t in kept}
-    fused = {} if create_graph else fused_gradients
+        _add_gradient(grads, root._ctx or root, seed)
+    order, fused = _nodes_oldest_first(roots), ({} if create_graph else fused_gradients)
     previous, _grad_mode.enabled = _grad_mode.enabled, create_graph  # record backward only for higher order
     try:
         while order:  # newest first; popping lets each output be freed as soon as its node is done
             _, node, output = order.pop()
             grad = grads.pop(node, None)
-            if grad is None:
+            if grad is None:  # no path from the roots reached it with a gradient
                 continue
-            if id(output) in kept_ids:
-                keep(output, grad)
+            keep(output, grad)
             input_grads = _one_per_input(node, fused.get(type(node), type(node).backward)(node, grad))
             for parent, input_grad, needed in zip(node.inputs, input_grads, node.needs_input_grad):  # noqa: B905
                 if needed and input_grad is not None:
-                    key, input_grad = parent._ctx or parent, unbroadcast(input_grad, parent, node)
-                    grads[key] = input_grad if key not in grads else grads[key] + input_grad  # summed over paths
+                    _add_gradient(grads, parent._ctx or parent, unbroadcast(input_grad, parent, node))
             if not retain_graph:
                 node._release()
         for leaf, grad in grads.items():  # what is left are the leaves' gradients, complete now
             keep(leaf, grad)
     finally:
         _grad_mode.enabled = previous
+
+
+def _add_gradient(grads: dict, key: Function | Tensor, grad: Tensor) -> None:
+    """A tensor reached along several paths gets the sum of their gradients (out of place)."""
+    grads[key] = grad if key not in grads else grads[key] + grad
 
 
 def _nodes_oldest_first(roots: Sequence[Tensor]) -> list[tuple[int, Function, Tensor]]:
@@ -377,7 +373,13 @@ def grad(
     seeds = [_initial_gradient(out, g, "grad()") for out, g in zip(outputs, grad_outputs, strict=True)]
     found: dict[int, Tensor] = {}
     retain = create_graph if retain_graph is None else retain_graph
-    backpropagate(outputs, seeds, lambda t, g: found.setdefault(id(t), g), inputs, retain, create_graph)
+    wanted = {id(t) for t in inputs}
+
+    def keep_wanted(tensor: Tensor, gradient: Tensor) -> None:
+        if id(tensor) in wanted:
+            found[id(tensor)] = gradient
+
+    backpropagate(outputs, seeds, keep_wanted, retain, create_graph)
     for i, tensor in enumerate(inputs):
         if id(tensor) not in found and not allow_unused:
             raise RuntimeError(
@@ -416,6 +418,8 @@ class _LeafGradients:
         self._create_graph = create_graph
 
     def accumulate(self, leaf: Tensor, grad: Tensor) -> None:
+        if leaf._ctx is not None:  # not a leaf: its gradient is passed on, not kept
+            return
         if not self._create_graph and grad._ctx is not None:
             grad = grad.detach()
         if leaf.grad is not None:
