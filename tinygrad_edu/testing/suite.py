@@ -289,7 +289,7 @@ class AddWithoutBroadcastSum(Function):
     of one row, grad[0], instead of the sum over all rows.
 
     The wrong gradient already has b's shape, so the engine's own reduction of broadcast
-    gradients (``_fit_gradient``) does not step in: only the values are wrong.
+    gradients (``autograd.unbroadcast``) does not step in: only the values are wrong.
     """
 
     @staticmethod
