@@ -438,7 +438,7 @@ SECOND_DERIVATIVE_OPS = (
 
 @pytest.mark.parametrize("name", SECOND_DERIVATIVE_OPS)
 def test_second_derivatives_of_named_ops(name: str, device: str) -> None:
-    """The ops the acceptance criteria name and the smooth layers and losses, with fixed inputs
+    """The smooth elementwise ops, matmul and softmax, and the smooth layers and losses, with fixed inputs
     (no Hypothesis): gradgradcheck in float64 passes."""
     spec = SPECS_BY_NAME[name]
     inputs, params = _fixed_inputs(spec, device)

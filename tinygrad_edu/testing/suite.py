@@ -372,7 +372,7 @@ def check_mutation(bug: str, size: str, dtype: str, mode: str) -> Mutation:
 
 # ----------------------------------------------------------------------------- summary
 def summarize(cases: list[Case], mutations: list[Mutation]) -> dict[str, Any]:
-    """The numbers the issue asks for, and whether each target is met."""
+    """The headline numbers of a run, and whether each target is met."""
     ops = sorted({c.op for c in cases})
     summary: dict[str, Any] = {"ops": len(ops), "cases": len(cases)}
     for dtype in DTYPES:
@@ -419,7 +419,7 @@ def summarize(cases: list[Case], mutations: list[Mutation]) -> dict[str, Any]:
 
 
 def _targets(summary: dict[str, Any]) -> dict[str, bool | None]:
-    """The issue's targets, each True (met), False (missed) or None (not measured in this run)."""
+    """The suite's targets, each True (met), False (missed) or None (not measured in this run)."""
     speedup = summary.get("fast_vs_full_speedup_medium")
     large = summary.get("large_fast_max_ms")
     torch_full = summary.get("torch_ratio_full")
