@@ -6,14 +6,17 @@ the hint that fixes it), so a vague message ("operands could not be broadcast") 
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu.nn import functional as F
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -272,3 +275,29 @@ def test_an_array_of_strings_is_refused_with_its_dtype() -> None:
 def test_an_unknown_device_name_in_to_says_what_is_accepted() -> None:
     with pytest.raises(TypeError, match=r"unknown device or dtype 'gpu'.*'cpu', 'cuda'"):
         tg.Tensor([1.0]).to("gpu")
+
+
+# ----------------------------------------------------------------------------- names that moved
+@pytest.mark.parametrize("old", sorted(tg.MOVED_MODULES))
+def test_importing_a_module_that_moved_says_where_it_went(old: str) -> None:
+    """An old import path fails with the new place in the message, not a bare 'No module named'."""
+    new_place = tg.MOVED_MODULES[old].split(" ")[0]
+    with pytest.raises(ModuleNotFoundError, match=rf"{old} has moved: use {re.escape(new_place)}"):
+        importlib.import_module(old)
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new"),
+    [
+        (F, "Linear", "tinygrad_edu.ops.Linear"),
+        (F, "BatchNormTraining", "tinygrad_edu.ops.BatchNorm"),
+        (F, "CrossEntropy", "tinygrad_edu.ops.CrossEntropy"),
+        (tg.ops, "Min", "ops.Max with smallest=True"),
+        (tg.ops, "Minimum", "ops.Maximum with smallest=True"),
+    ],
+)
+def test_an_op_class_that_moved_says_where_it_went(module: Any, old: str, new: str) -> None:
+    with pytest.raises(AttributeError, match=re.escape(new)):
+        getattr(module, old)
+    with pytest.raises(AttributeError, match="has no attribute 'Nonexistent'"):
+        module.Nonexistent  # noqa: B018 - an unknown name is still the usual error

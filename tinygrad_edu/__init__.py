@@ -1,5 +1,8 @@
 """tinygrad_edu: a small, readable autograd engine on NumPy (and CuPy) for learning deep learning."""
 
+import importlib.abc
+import sys
+
 import numpy as np
 
 # tensor first: it defines Tensor, then imports autograd and ops, which build on it (see its docstring).
@@ -30,6 +33,28 @@ float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("
 int32, int64, uint8, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("uint8"), np.dtype("bool")
 
 __version__ = "0.1.0"
+
+# Modules that moved, and where their contents went: importing one says so.
+MOVED_MODULES = {
+    "tinygrad_edu.kernels": "tinygrad_edu.fused (the fused gradient kernels, opt-in: tinygrad_edu.fused.enable())",
+    "tinygrad_edu.opspecs": "tinygrad_edu.testing (OP_SPECS, OpSpec, example_arguments)",
+    "tinygrad_edu.gradcheck_suite": "tinygrad_edu.testing.suite (or the command tinygrad-edu gradcheck)",
+    "tinygrad_edu.torch_ops": "benchmarks/gradcheck_suite.py: the package itself never imports torch",
+    "tinygrad_edu.files": "tinygrad_edu.io (atomic_write, atomic_path, write_bytes_atomically)",
+    "tinygrad_edu.demo": "examples/xor_mlp.py and the command tinygrad-edu gradcheck",
+}
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder):
+    """Asked last, for modules no other finder has: turns an old module name into a clear error."""
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname in MOVED_MODULES:
+            raise ModuleNotFoundError(f"{fullname} has moved: use {MOVED_MODULES[fullname]}", name=fullname)
+
+
+if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModuleFinder())
 
 __all__ = [
     "Function",

@@ -16,6 +16,21 @@ from .. import creation, ops
 from ..tensor import Tensor, _wrap
 
 REDUCTIONS = ("mean", "sum", "none")
+_MOVED_TO_OPS = {
+    "Linear": "Linear",
+    "BatchNormTraining": "BatchNorm",
+    "CrossEntropy": "CrossEntropy",
+    "NegativeLogLikelihood": "NegativeLogLikelihood",
+    "MeanSquaredError": "MeanSquaredError",
+    "BinaryCrossEntropy": "BinaryCrossEntropy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The fused layer and loss ops moved into ``ops/nn.py``: their old names here say where."""
+    if name in _MOVED_TO_OPS:
+        raise AttributeError(f"nn.functional.{name} moved: the op is tinygrad_edu.ops.{_MOVED_TO_OPS[name]}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- activations

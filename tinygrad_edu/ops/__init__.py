@@ -22,6 +22,15 @@ from .nn import BatchNorm, BinaryCrossEntropy, CrossEntropy, Linear, MeanSquared
 from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum, Var
 from .shape import Cat, Expand, GetItem, Reshape, ScatterAdd, Transpose
 
+
+def __getattr__(name: str) -> object:
+    """Min and Minimum are Max and Maximum with ``smallest=True``: their old names say so."""
+    largest = {"Min": "Max", "Minimum": "Maximum"}
+    if name in largest:
+        raise AttributeError(f"ops.{name} is ops.{largest[name]} with smallest=True")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Abs",
     "Add",
