@@ -84,7 +84,7 @@ class CrossEntropy(Function):
     def forward(ctx, logits, target, reduction):
         xp, shifted = get_array_module(logits.data), logits.data - logits.data.max(axis=-1, keepdims=True)
         ctx.save_for_backward(logits)
-        ctx.log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        ctx.log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))  # (also read by fused.py)
         ctx.classes, ctx.reduction = target.data, reduction
         return _reduced(-_picked(ctx.log_probs, ctx.classes), reduction)
 
