@@ -240,14 +240,13 @@ class SGD(Optimizer):
         if weight_decay != 0:
             grad = grad + weight_decay * param
         if momentum != 0:
-            if "momentum_buffer" not in state:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
                 # a copy (grad may be p.grad's own array), and an array even when NumPy made grad a scalar
-                state["momentum_buffer"] = backend.get_array_module(param).array(grad, copy=True)
+                buffer = state["momentum_buffer"] = backend.get_array_module(param).array(grad, copy=True)
             else:
-                buffer = state["momentum_buffer"]
                 buffer *= momentum
                 buffer += (1 - dampening) * grad
-            buffer = state["momentum_buffer"]
             grad = grad + momentum * buffer if options["nesterov"] else buffer
         param -= options["lr"] * grad
 

@@ -108,7 +108,7 @@ class Tensor:
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The last two axes swapped: a batch of matrices, each transposed."""
-        return self.swapaxes(-1, -2) if self.data.ndim != 2 else ops.Transpose.apply(self, axes=(1, 0))
+        return self.swapaxes(-1, -2)
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
