@@ -93,10 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def graph(args: argparse.Namespace) -> int:
     """Draw one training step of an MLP to a file."""
-    from .viz import draw_training_step
-
     try:
-        path = draw_training_step(args.out, args.hidden, batch_size=args.batch_size, collapse_modules=args.collapse)
+        path = recipes.draw_training_step(
+            args.out, args.hidden, batch_size=args.batch_size, collapse_modules=args.collapse
+        )
     except (ImportError, RuntimeError, ValueError) as error:  # no graphviz, no dot, or too many layers to draw
         print(f"tinygrad-edu graph: {error}", file=sys.stderr)
         return 1
@@ -245,10 +245,8 @@ def _plot_curves(
 
 def _draw_graph(path: Path, data: recipes.ClassificationData, args: argparse.Namespace) -> None:
     """The graph of one training step of this model's architecture, if Graphviz can draw it."""
-    from .viz import draw_training_step
-
     try:
-        draw_training_step(
+        recipes.draw_training_step(
             path,
             args.hidden,
             in_features=data.features,

@@ -36,6 +36,8 @@ def check_dtype(dtype: Any) -> np.dtype:
 
 def scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
     """The dtype a Python or NumPy number takes when it meets a tensor of dtype ``like``."""
+    if type(value) is float:  # the usual case (lr * grad, x / 2.0), decided before the slower checks below
+        return like if like.kind == "f" else DEFAULT_FLOAT
     if isinstance(value, bool | np.bool_):
         return like
     if isinstance(value, numbers.Integral):

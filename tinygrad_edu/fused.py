@@ -141,7 +141,7 @@ def _sigmoid(ctx: ops.Sigmoid, grad: Tensor) -> Tensor:
 def _cross_entropy(ctx: ops.CrossEntropy, grad: Tensor) -> tuple[Tensor, None]:
     log_probs, classes = ctx.log_probs, ctx.classes
     per_sample = grad.data[..., None] if ctx.reduction == "none" else grad.data
-    scale = 1.0 / max(classes.size, 1) if ctx.reduction == "mean" else 1.0
+    scale = ops.nn.element_share(ctx.reduction, classes.size)
     columns = class_columns(get_array_module(log_probs), log_probs.shape[-1])
     return _wrap(softmax_cross_entropy_backward(log_probs, classes[..., None], columns, per_sample, scale)), None
 

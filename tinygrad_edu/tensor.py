@@ -531,9 +531,8 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
     if type(value) is np.ndarray:
         return _wrap(value)
     if isinstance(value, numbers.Number | np.generic):
-        xp, like_dtype = backend.get_array_module(like.data), like.data.dtype
-        dtype = like_dtype if type(value) is float and like_dtype.kind == "f" else scalar_dtype(value, like_dtype)
-        return _wrap(backend.scalar_array(xp, value, dtype))
+        xp = backend.get_array_module(like.data)
+        return _wrap(backend.scalar_array(xp, value, scalar_dtype(value, like.data.dtype)))
     if isinstance(value, np.ndarray) or backend.is_device_array(value):
         return _wrap(value)
     return Tensor(value, device=like.device)

@@ -166,11 +166,14 @@ def _reduced(losses: Any, reduction: str) -> Any:
 
 
 def _per_element(grad: Any, reduction: str, count: int, scale: float = 1.0) -> Any:
-    """The backward half: ``scale`` times the upstream gradient each of ``count`` loss elements
-    receives (for "mean" 1/N of it, as each element is one N-th of the loss)."""
-    if reduction == "mean":
-        scale /= max(count, 1)
+    """The backward half: ``scale`` times the upstream gradient each of ``count`` loss elements receives."""
+    scale *= element_share(reduction, count)
     return grad if scale == 1 else grad * scale
+
+
+def element_share(reduction: str, count: int) -> float:
+    """The share of the reduced loss that each of its ``count`` elements is: 1/N for "mean", else 1."""
+    return 1.0 / max(count, 1) if reduction == "mean" else 1.0
 
 
 def _picked(x: Any, classes: Any) -> Any:
