@@ -28,7 +28,7 @@ def to_torch(value: Any) -> Any:
     import torch
 
     if isinstance(value, Tensor):
-        return torch.from_numpy(value.numpy().copy()).requires_grad_(value.requires_grad)
+        return torch.from_numpy(value.detach().numpy().copy()).requires_grad_(value.requires_grad)
     if isinstance(value, np.ndarray):
         return torch.from_numpy(value.copy())
     if isinstance(value, tuple):
@@ -56,7 +56,7 @@ def check_with_torch(case: CaseInputs) -> Verdict:
 
     if not spec.draws_random:
         with torch.no_grad():
-            ours, theirs = spec.fn(*case.inputs, **case.params).numpy(), fn(*inputs).numpy()
+            ours, theirs = spec.fn(*case.inputs, **case.params).detach().numpy(), fn(*inputs).detach().numpy()
         if ours.shape != theirs.shape or not np.allclose(ours, theirs, rtol=1e-10, atol=1e-12):
             return Verdict(None, None, f"PyTorch's {spec.name} computes other values: not compared")
     tol = case.tolerances

@@ -86,9 +86,10 @@ for step in range(1, 101):
     loss = ((x @ w + bias - y) ** 2).mean()  # forward pass: mean squared error
     w.grad = bias.grad = None  # backward() adds to .grad, so clear the previous step's
     loss.backward()
-    w.data -= lr * w.grad.data  # the update works on the raw arrays: it is not part of the graph
-    bias.data -= lr * bias.grad.data
+    with tg.no_grad():  # the update is not part of the graph: it changes w and bias in place
+        w -= lr * w.grad
+        bias -= lr * bias.grad
     if step == 1 or step % 20 == 0:
         print(f"6. step {step:3d}  loss {loss.item():.6f}")
-w1, w2 = w.numpy().ravel()
+w1, w2 = w.detach().numpy().ravel()
 print(f"   learned y = {w1:.3f}*x1 {w2:+.3f}*x2 {bias.item():+.3f}   (the line: y = 2*x1 - x2 + 1)")

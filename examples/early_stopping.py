@@ -57,7 +57,7 @@ def main() -> None:
         nn.ReLU(),
         nn.Linear(1024, 10),
     )
-    print(f"{sum(p.size for p in model.parameters()):,} parameters for {len(x_train):,} images")
+    print(f"{sum(p.numel() for p in model.parameters()):,} parameters for {len(x_train):,} images")
     train_loader = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True)
     val_loader = DataLoader(TensorDataset(x_val, y_val), batch_size=1000)
     loss_fn = nn.CrossEntropyLoss()

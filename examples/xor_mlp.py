@@ -61,7 +61,7 @@ def line_equation(w1: float, w2: float, b: float) -> str:
 
 def solves_xor(model: nn.Module, x: tg.Tensor, y_np: np.ndarray) -> bool:
     with tg.no_grad():
-        probabilities = model(x).sigmoid().numpy().ravel()
+        probabilities = model(x).sigmoid().detach().numpy().ravel()
     return bool(((probabilities > 0.5) == y_np).all())
 
 
@@ -97,21 +97,21 @@ def main() -> None:
     train(model, x, y, args.epochs, args.lr, log_every=args.log_every)
 
     with tg.no_grad():
-        hidden = model[1](model[0](x)).numpy()  # tanh activations of the hidden layer, (4, hidden)
-        probabilities = model(x).sigmoid().numpy().ravel()
+        hidden = model[1](model[0](x)).detach().numpy()  # tanh activations of the hidden layer, (4, hidden)
+        probabilities = model(x).sigmoid().detach().numpy().ravel()
     print("\nTruth table (p = sigmoid(logit) = P(output is 1)):")
     print("  x1 x2 | target |      p | predicted | hidden activations")
     for xi, target, p, h in zip(x_np, y_np, probabilities, hidden, strict=True):
         activations = " ".join(f"{value:+.2f}" for value in h)
         print(f"  {int(xi[0]):>2} {int(xi[1]):>2} | {target:>6} | {p:.4f} | {int(p > 0.5):>9} | {activations}")
 
-    weights = model[0].weight.numpy()  # (hidden, 2): row j holds unit j's weights
-    biases = model[0].bias.numpy()
+    weights = model[0].weight.detach().numpy()  # (hidden, 2): row j holds unit j's weights
+    biases = model[0].bias.detach().numpy()
     print("\nEach hidden unit's decision line (where its tanh crosses 0, w1*x1 + w2*x2 + b = 0):")
     for j, ((w1, w2), b) in enumerate(zip(weights, biases, strict=True)):
         print(f"  unit {j}: {w1:+.3f}*x1 {w2:+.3f}*x2 {b:+.3f} = 0   ->   {line_equation(w1, w2, b)}")
-    out_w = model[2].weight.numpy().ravel()
-    out_b = float(model[2].bias.numpy()[0])
+    out_w = model[2].weight.detach().numpy().ravel()
+    out_b = float(model[2].bias.detach().numpy()[0])
     terms = " ".join(f"{w:+.3f}*h{j}" for j, w in enumerate(out_w))
     print(f"Output logit = {terms} {out_b:+.3f}: it reads which side of each line a point is on.")
     if solves_xor(model, x, y_np):

@@ -175,9 +175,9 @@ def test_batches_do_not_alias_the_dataset():
     x = np.arange(20, dtype=np.float32).reshape(10, 2)
     for shuffle in (False, True):
         xb, *_ = next(iter(DataLoader(TensorDataset(x), batch_size=5, shuffle=shuffle)))
-        assert not np.shares_memory(xb.data, x)
+        assert not np.shares_memory(xb.array, x)
     item = TensorDataset(x)[3][0]
-    assert not np.shares_memory(item.data, x)
+    assert not np.shares_memory(item.array, x)
     np.testing.assert_array_equal(item.numpy(), [6, 7])
 
 

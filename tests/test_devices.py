@@ -110,7 +110,7 @@ def train_steps(model: nn.Module, optimizer: optim.Optimizer, x: tg.Tensor, y: t
 
 
 def host(value: object) -> np.ndarray:
-    return backend.as_numpy(value.data if isinstance(value, tg.Tensor) else value)
+    return backend.as_numpy(value.array if isinstance(value, tg.Tensor) else value)
 
 
 OPTIMIZERS: dict[str, Callable[..., optim.Optimizer]] = {
@@ -295,11 +295,11 @@ def test_to_cuda_and_back_keeps_values_dtype_and_shape(cuda: str) -> None:
     t = tg.Tensor(values)
     spellings = [t.to("cuda"), t.cuda(), t.to("cuda:0"), t.to(device="cuda"), tg.Tensor(values, device="cuda")]
     for moved in spellings:
-        assert moved.device == "cuda" and backend.is_device_array(moved.data)
+        assert moved.device == "cuda" and backend.is_device_array(moved.array)
         assert moved.dtype == np.float32 and moved.shape == (2, 3)
         back = moved.cpu()
-        assert back.device == "cpu" and type(back.data) is np.ndarray
-        np.testing.assert_array_equal(back.data, values)
+        assert back.device == "cpu" and type(back.array) is np.ndarray
+        np.testing.assert_array_equal(back.array, values)
     assert tg.Tensor(spellings[0]).device == "cuda"  # a tensor made from a GPU tensor stays there
     assert tg.Tensor(spellings[0], device="cpu").device == "cpu"
 

@@ -287,7 +287,7 @@ def test_huge_inputs_give_finite_values_and_gradients_without_warnings(name: str
         x = tg.Tensor(HUGE, requires_grad=True, device=device)
         y = getattr(x, name)()
         y.backward(_random_like(y, seed=3))
-        values, grads = y.numpy(), x.grad.numpy()
+        values, grads = y.detach().numpy(), x.grad.numpy()
     assert y.dtype == F32 and x.grad.dtype == F32
     assert np.all(np.isfinite(values)), f"{name}: {values}"
     assert np.all(np.isfinite(grads)), f"{name} gradient: {grads}"
@@ -301,8 +301,8 @@ def test_huge_inputs_along_an_axis(device: str) -> None:
         p = x.softmax(axis=1)
         logp = x.log_softmax(axis=1)
         (p.sum() + logp.sum()).backward()
-    np.testing.assert_allclose(p.numpy().sum(axis=1), [1.0, 1.0], rtol=1e-6)
-    assert np.all(np.isfinite(logp.numpy())) and np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(p.detach().numpy().sum(axis=1), [1.0, 1.0], rtol=1e-6)
+    assert np.all(np.isfinite(logp.detach().numpy())) and np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_sigmoid_and_tanh_saturate_exactly(device: str) -> None:
@@ -313,8 +313,8 @@ def test_sigmoid_and_tanh_saturate_exactly(device: str) -> None:
         s = x.sigmoid()
         t = x.tanh()
         (s.sum() + t.sum()).backward()
-    np.testing.assert_array_equal(s.numpy(), [1.0, 0.0])
-    np.testing.assert_array_equal(t.numpy(), [1.0, -1.0])
+    np.testing.assert_array_equal(s.detach().numpy(), [1.0, 0.0])
+    np.testing.assert_array_equal(t.detach().numpy(), [1.0, -1.0])
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
 
 
@@ -333,7 +333,7 @@ def test_logsumexp_is_finite_for_huge_values(device: str) -> None:
         x = tg.Tensor([[1e4, 1e4], [-1e4, -1e4]], requires_grad=True, device=device)
         out = x.logsumexp(axis=1)
         out.sum().backward()
-    np.testing.assert_allclose(out.numpy(), [1e4 + np.log(2), -1e4 + np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), [1e4 + np.log(2), -1e4 + np.log(2)], rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), np.full((2, 2), 0.5), rtol=1e-6)
 
 
@@ -344,7 +344,7 @@ def test_exp_of_very_negative_is_zero_with_zero_gradient(device: str) -> None:
         x = tg.Tensor([-1e4, 0.0], requires_grad=True, device=device)
         y = x.exp()
         y.sum().backward()
-    np.testing.assert_array_equal(y.numpy(), [0.0, 1.0])
+    np.testing.assert_array_equal(y.detach().numpy(), [0.0, 1.0])
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0])
 
 
@@ -355,7 +355,7 @@ def test_log_of_large_value_is_finite(device: str) -> None:
         x = tg.Tensor([1e4, 1.0], requires_grad=True, device=device)
         y = x.log()
         y.sum().backward()
-    np.testing.assert_allclose(y.numpy(), [np.log(1e4), 0.0], rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), [np.log(1e4), 0.0], rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), [1e-4, 1.0], rtol=1e-6)
 
 

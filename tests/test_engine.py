@@ -27,7 +27,7 @@ CHAIN_LENGTH = 100_000
 # ----------------------------------------------------------------------------- helpers
 def _host(t: tg.Tensor) -> np.ndarray:
     """The values of ``t`` as a NumPy array (copied from the GPU if needed)."""
-    return t.numpy()
+    return t.detach().numpy()
 
 
 def _live_tensors() -> int:
@@ -106,8 +106,8 @@ def test_leaf_gradients_never_share_memory(device: str) -> None:
     w = tg.Tensor([3.0, 4.0], requires_grad=True, device=device)
     seed = tg.Tensor([1.0, 1.0], device=device)
     (x + w).backward(seed)
-    x.grad.data[0] = 100.0  # mutate one gradient in place
-    seed.data[1] = -5.0
+    x.grad.array[0] = 100.0  # mutate one gradient in place
+    seed.array[1] = -5.0
     np.testing.assert_array_equal(_host(w.grad), [1.0, 1.0])
     np.testing.assert_array_equal(_host(x.grad), [100.0, 1.0])
 
@@ -118,8 +118,8 @@ def test_broadcast_gradients_are_writeable_and_independent(device: str) -> None:
     x = tg.Tensor(np.ones((2, 3)), dtype="float32", requires_grad=True, device=device)
     w = tg.Tensor(np.ones(3), dtype="float32", requires_grad=True, device=device)
     (x + w).sum().backward()
-    x.grad.data += 1.0
-    w.grad.data *= 10.0
+    x.grad.array += 1.0
+    w.grad.array *= 10.0
     np.testing.assert_array_equal(_host(x.grad), np.full((2, 3), 2.0))
     np.testing.assert_array_equal(_host(w.grad), np.full(3, 20.0))
 
@@ -505,7 +505,7 @@ def test_detach_of_non_leaf_has_no_grad_fn() -> None:
     y = x.exp()
     d = y.detach()
     assert y.grad_fn is not None and d.grad_fn is None and not d.requires_grad
-    np.testing.assert_array_equal(d.numpy(), y.numpy())
+    np.testing.assert_array_equal(d.detach().numpy(), y.detach().numpy())
 
 
 def test_requires_grad_in_place() -> None:
@@ -614,7 +614,7 @@ def test_second_derivatives_through_leaf_gradients_that_had_to_be_copied() -> No
 def test_clone_copies_memory_and_passes_gradients_through() -> None:
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     y = x.clone()
-    assert not np.shares_memory(x.data, y.data)
+    assert not np.shares_memory(x.array, y.array)
     (y * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
 

@@ -231,12 +231,12 @@ def test_softmax_axis_out_of_range() -> None:
         tg.Tensor(np.ones((2, 3))).softmax(axis=5)
 
 
-def test_bad_transpose_permutation_hints_at_swapaxes() -> None:
-    """transpose(0, 1) on a 3-d tensor is not a permutation; the message points to swapaxes."""
+def test_bad_permutation_hints_at_transpose() -> None:
+    """permute(0, 1) on a 3-d tensor is not a permutation; the message points to transpose(dim0, dim1)."""
     x = tg.Tensor(np.ones((2, 3, 4)))
-    with pytest.raises(ValueError, match=rf"(?i)transpose.*permutation.*{_shape((2, 3, 4))}") as info:
-        x.transpose(0, 1)
-    assert "swapaxes" in str(info.value)
+    with pytest.raises(ValueError, match=rf"(?i)permute.*permutation.*{_shape((2, 3, 4))}") as info:
+        x.permute(0, 1)
+    assert "transpose(dim0, dim1)" in str(info.value)
 
 
 def test_item_on_multi_element_tensor() -> None:

@@ -76,7 +76,7 @@ class SquareConstantBackward(tg.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * tg.Tensor(2 * x.numpy(), device=x.device)
+        return grad * tg.Tensor(2 * x.detach().numpy(), device=x.device)
 
 
 class ExpSavesOutput(tg.Function):
@@ -176,7 +176,7 @@ def test_square_forward_backward(device: str) -> None:
     x = _leaf([1.0, -2.0, 3.0], device)
     y = Square.apply(x)
     assert isinstance(y, tg.Tensor) and isinstance(y.grad_fn, Square)
-    np.testing.assert_array_equal(y.numpy(), [1.0, 4.0, 9.0])
+    np.testing.assert_array_equal(y.detach().numpy(), [1.0, 4.0, 9.0])
     y.backward(tg.Tensor(np.array([1.0, 0.5, -1.0]), device=device))
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, -2.0, -6.0])
 
@@ -243,7 +243,7 @@ def test_non_tensor_argument_gets_none_gradient(device: str) -> None:
     x = _leaf([1.0, -2.0], device)
     y = Scale.apply(x, 3.0)
     assert y.grad_fn.needs_input_grad == (True, False)
-    np.testing.assert_array_equal(y.numpy(), [3.0, -6.0])
+    np.testing.assert_array_equal(y.detach().numpy(), [3.0, -6.0])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
 
@@ -399,12 +399,12 @@ def test_gradcheck_multi_output_catches_wrong_output(fast_mode: bool) -> None:
 def test_gradcheck_does_not_mutate_inputs(check: str) -> None:
     """Values, dtype, requires_grad and .grad of the inputs are unchanged, whether the check passes or not."""
     a, b = _leaf([[0.5, -1.0], [2.0, 1.5]]), _leaf([0.25, 4.0])
-    before = [t.numpy().tobytes() for t in (a, b)]
+    before = [t.detach().numpy().tobytes() for t in (a, b)]
     fn = (lambda a, b: a * b) if check == "pass" else MulWrongSecond.apply
     result = tg.gradcheck(fn, (a, b), raise_exception=False)
     assert result is (check == "pass")
     tg.gradcheck(fn, (a, b), raise_exception=False, fast_mode=True)
-    assert [t.numpy().tobytes() for t in (a, b)] == before
+    assert [t.detach().numpy().tobytes() for t in (a, b)] == before
     for t in (a, b):
         assert t.dtype == np.float64 and t.requires_grad and t.grad is None and t.is_leaf
 

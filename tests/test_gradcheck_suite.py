@@ -92,7 +92,7 @@ def test_every_row_computes_the_same_in_torch(monkeypatch: pytest.MonkeyPatch) -
     benchmark = load_benchmark(monkeypatch)
     for spec in OP_SPECS:
         inputs, params = example_arguments(spec, np.random.default_rng(0))
-        ours = spec.fn(*inputs, **params).numpy()
+        ours = spec.fn(*inputs, **params).detach().numpy()
         torch_inputs, torch_params = benchmark.torch_arguments(inputs, params)
         with torch.no_grad():
             theirs = spec.op(torch, *torch_inputs, **torch_params).numpy()

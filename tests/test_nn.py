@@ -192,10 +192,10 @@ def test_load_state_dict_round_trip_gives_identical_outputs() -> None:
     tg.manual_seed(1)
     fresh = bn_model().eval()
     x = tg.Tensor(normal(5, 4, seed=1))
-    assert not np.array_equal(fresh(x).numpy(), trained(x).numpy())
+    assert not np.array_equal(fresh(x).detach().numpy(), trained(x).detach().numpy())
 
     fresh.load_state_dict(trained.state_dict())
-    np.testing.assert_array_equal(fresh(x).numpy(), trained(x).numpy())
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), trained(x).detach().numpy())
     assert int(fresh[1].num_batches_tracked.item()) == 1
 
 
@@ -203,9 +203,9 @@ def test_load_state_dict_accepts_numpy_arrays() -> None:
     model = mlp()
     arrays = {name: np.full(tensor.shape, 0.5, dtype=np.float32) for name, tensor in model.state_dict().items()}
     model.load_state_dict(arrays)
-    np.testing.assert_array_equal(model[2].bias.numpy(), [0.5, 0.5])
+    np.testing.assert_array_equal(model[2].bias.detach().numpy(), [0.5, 0.5])
     # each Linear computes 0.5 * sum(inputs) + 0.5: 0.5 * 4 + 0.5 = 2.5 three times, then 0.5 * 7.5 + 0.5
-    np.testing.assert_allclose(model(tg.Tensor(np.ones((1, 4), dtype=np.float32))).numpy(), [[4.25, 4.25]])
+    np.testing.assert_allclose(model(tg.Tensor(np.ones((1, 4), dtype=np.float32))).detach().numpy(), [[4.25, 4.25]])
 
 
 def test_load_state_dict_names_a_missing_key() -> None:
@@ -235,7 +235,7 @@ def test_load_state_dict_not_strict_returns_missing_and_unexpected_keys() -> Non
     result = model.load_state_dict({"0.weight": np.zeros((3, 4)), "extra": np.zeros(1)}, strict=False)
     assert list(result.missing_keys) == ["0.bias", "2.weight", "2.bias"]
     assert list(result.unexpected_keys) == ["extra"]
-    assert not np.any(model[0].weight.numpy())  # the keys that matched were loaded
+    assert not np.any(model[0].weight.detach().numpy())  # the keys that matched were loaded
 
 
 def test_repr_looks_like_pytorch() -> None:
@@ -257,8 +257,8 @@ def test_linear_computes_x_times_weight_transposed_plus_bias() -> None:
     layer = nn.Linear(4, 3)
     assert layer.weight.shape == (3, 4) and layer.bias.shape == (3,)
     x = normal(2, 5, 4)  # any leading batch axes
-    expected = x @ layer.weight.numpy().T + layer.bias.numpy()
-    np.testing.assert_allclose(layer(tg.Tensor(x)).numpy(), expected, rtol=1e-6)
+    expected = x @ layer.weight.detach().numpy().T + layer.bias.detach().numpy()
+    np.testing.assert_allclose(layer(tg.Tensor(x)).detach().numpy(), expected, rtol=1e-6)
 
 
 def test_linear_default_init_is_uniform_within_one_over_sqrt_in_features() -> None:
@@ -267,7 +267,7 @@ def test_linear_default_init_is_uniform_within_one_over_sqrt_in_features() -> No
     tg.manual_seed(0)
     layer = nn.Linear(1024, 256)
     bound = 1 / math.sqrt(1024)
-    weight, bias = layer.weight.numpy(), layer.bias.numpy()
+    weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     assert np.abs(weight).max() <= bound and np.abs(bias).max() <= bound
     assert np.abs(weight).max() > 0.999 * bound
     assert weight.std() == pytest.approx(bound / math.sqrt(3), rel=0.01)
@@ -280,9 +280,9 @@ def test_manual_seed_makes_init_reproducible() -> None:
     tg.manual_seed(42)
     second = nn.Linear(5, 4)
     third = nn.Linear(5, 4)
-    np.testing.assert_array_equal(first.weight.numpy(), second.weight.numpy())
-    np.testing.assert_array_equal(first.bias.numpy(), second.bias.numpy())
-    assert not np.array_equal(second.weight.numpy(), third.weight.numpy())
+    np.testing.assert_array_equal(first.weight.detach().numpy(), second.weight.detach().numpy())
+    np.testing.assert_array_equal(first.bias.detach().numpy(), second.bias.detach().numpy())
+    assert not np.array_equal(second.weight.detach().numpy(), third.weight.detach().numpy())
 
 
 def test_linear_promotes_mixed_dtypes_and_keeps_gradients_in_each_dtype() -> None:
@@ -301,7 +301,7 @@ def test_linear_without_bias() -> None:
     assert layer.bias is None
     assert names(layer.named_parameters()) == ["weight"]
     x = normal(4, 3)
-    np.testing.assert_allclose(layer(tg.Tensor(x)).numpy(), x @ layer.weight.numpy().T, rtol=1e-6)
+    np.testing.assert_allclose(layer(tg.Tensor(x)).detach().numpy(), x @ layer.weight.detach().numpy().T, rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- Flatten and activations
@@ -352,7 +352,7 @@ def test_dropout_gradient_is_the_same_mask() -> None:
     x = tg.Tensor(normal(50, 40), requires_grad=True)
     y = nn.Dropout(0.4)(x)
     y.sum().backward()
-    mask = y.numpy() / x.numpy()
+    mask = y.detach().numpy() / x.detach().numpy()
     np.testing.assert_allclose(x.grad.numpy(), mask, rtol=1e-5)
 
 
@@ -369,9 +369,9 @@ def test_dropout_is_reproducible_with_manual_seed() -> None:
 
 def test_dropout_p_0_keeps_everything_and_p_1_drops_everything() -> None:
     x = tg.Tensor(normal(8, 8), requires_grad=True)
-    np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).detach().numpy(), x.detach().numpy())
     dropped = nn.Dropout(1.0)(x)
-    np.testing.assert_array_equal(dropped.numpy(), np.zeros((8, 8)))
+    np.testing.assert_array_equal(dropped.detach().numpy(), np.zeros((8, 8)))
     dropped.sum().backward()
     assert np.all(np.isfinite(x.grad.numpy())) and not np.any(x.grad.numpy())
 
@@ -393,7 +393,7 @@ def features_of(x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("shape", [(64, 3), (8, 3, 5)], ids=["N,C", "N,C,L"])
 def test_batchnorm_training_output_has_zero_mean_and_unit_variance_per_feature(shape: tuple) -> None:
     x = normal(*shape, seed=2) * np.array([2.0, 0.5, 10.0]).reshape(1, 3, *[1] * (len(shape) - 2)) + 3.0
-    y = features_of(nn.BatchNorm1d(3)(tg.Tensor(x.astype(np.float32))).numpy())
+    y = features_of(nn.BatchNorm1d(3)(tg.Tensor(x.astype(np.float32))).detach().numpy())
     np.testing.assert_allclose(y.mean(axis=1), 0.0, atol=1e-5)
     np.testing.assert_allclose(y.var(axis=1), 1.0, atol=1e-3)  # biased variance, less eps's share
 
@@ -430,12 +430,12 @@ def test_batchnorm_eval_uses_the_running_statistics_and_leaves_them_alone() -> N
     bn.eval()
     x = normal(5, 3, seed=4)
     expected = (x - [1.0, -2.0, 0.5]) / np.sqrt(np.array([4.0, 0.25, 1.0]) + 1e-5) * [1.0, 2.0, -1.0] + [0.0, 0.5, 1.0]
-    np.testing.assert_allclose(bn(tg.Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn(tg.Tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(bn.running_mean.numpy(), [1.0, -2.0, 0.5])
     np.testing.assert_array_equal(bn.running_var.numpy(), [4.0, 0.25, 1.0])
     assert int(bn.num_batches_tracked.item()) == 7
     one_sample = bn(tg.Tensor(x[:1]))  # a single sample is fine in eval, where no batch statistics are needed
-    np.testing.assert_allclose(one_sample.numpy(), expected[:1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(one_sample.detach().numpy(), expected[:1], rtol=1e-5, atol=1e-6)
 
 
 def test_batchnorm_promotes_mixed_dtypes_and_keeps_its_state_float32() -> None:
@@ -678,12 +678,18 @@ def test_a_forward_pre_hook_can_replace_the_arguments() -> None:
     layer, x = nn.Linear(2, 1), tg.Tensor([[1.0, 2.0]])
     with layer.register_forward_pre_hook(lambda module, args: args[0] * 0):  # not a tuple: wrapped in one
         out = layer(x)
-        assert out.shape == (1, 1) and np.allclose(out.numpy(), layer.bias.numpy())
+        assert out.shape == (1, 1) and np.allclose(out.detach().numpy(), layer.bias.detach().numpy())
     with layer.register_forward_pre_hook(lambda module, args: (args[0] * 2,)):
-        assert np.allclose(layer(x).numpy(), (x.numpy() * 2) @ layer.weight.numpy().T + layer.bias.numpy())
+        assert np.allclose(
+            layer(x).detach().numpy(),
+            (x.detach().numpy() * 2) @ layer.weight.detach().numpy().T + layer.bias.detach().numpy(),
+        )
     seen = []
     with layer.register_forward_pre_hook(lambda module, args: seen.append(args)):  # None: arguments kept
-        assert np.allclose(layer(x).numpy(), x.numpy() @ layer.weight.numpy().T + layer.bias.numpy())
+        assert np.allclose(
+            layer(x).detach().numpy(),
+            x.detach().numpy() @ layer.weight.detach().numpy().T + layer.bias.detach().numpy(),
+        )
     assert seen == [(x,)]
 
 
@@ -814,7 +820,7 @@ def test_linear_matches_torch(torch) -> None:
     x_ours = tg.Tensor(x, requires_grad=True)
     out = ours(x_ours)
     out.backward(tg.Tensor(g))
-    np.testing.assert_allclose(out.numpy(), theirs(x_theirs).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), theirs(x_theirs).detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-5)
@@ -838,7 +844,7 @@ def test_batchnorm_matches_torch_in_training_and_eval(torch, shape: tuple) -> No
     y_ours = ours(x_ours)
     y_ours.backward(tg.Tensor(g))
 
-    np.testing.assert_allclose(y_ours.numpy(), y_theirs.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(y_ours.detach().numpy(), y_theirs.detach().numpy(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), rtol=1e-5, atol=1e-5)
@@ -847,7 +853,7 @@ def test_batchnorm_matches_torch_in_training_and_eval(torch, shape: tuple) -> No
 
     x_eval = normal(*shape, seed=2, dtype="float64")
     expected = theirs.eval()(torch.tensor(x_eval)).detach().numpy()
-    np.testing.assert_allclose(ours.eval()(tg.Tensor(x_eval)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.eval()(tg.Tensor(x_eval)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 TORCH_LOSSES = [  # (our module, PyTorch's module name, prediction, target: float targets are differentiated)
@@ -879,7 +885,7 @@ def test_loss_matches_torch(torch, ours: type, name: str, prediction: np.ndarray
     loss_ours = ours(reduction=reduction)(x_ours, t_ours)
     loss_ours.backward(tg.Tensor(g))
 
-    np.testing.assert_allclose(loss_ours.numpy(), loss_theirs.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(loss_ours.detach().numpy(), loss_theirs.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
     if differentiable_target:
         np.testing.assert_allclose(t_ours.grad.numpy(), t_theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

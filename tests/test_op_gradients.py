@@ -248,7 +248,7 @@ def check_gradient(spec: OpSpec, case: OpCase, seed: int, device: str = "cpu") -
 
     # the forward and backward passes read the inputs and g but never write them
     for x, original in zip(inputs, originals, strict=True):
-        np.testing.assert_array_equal(x.numpy(), original, err_msg=f"{spec.name} changed an input")
+        np.testing.assert_array_equal(x.detach().numpy(), original, err_msg=f"{spec.name} changed an input")
     np.testing.assert_array_equal(upstream.numpy(), g, err_msg=f"{spec.name} changed the upstream gradient")
     for name, original in constants.items():  # class targets, index arrays: data, not variables
         np.testing.assert_array_equal(np.asarray(case.params[name]), original, err_msg=f"{spec.name} changed {name}")
@@ -268,7 +268,7 @@ def check_gradient(spec: OpSpec, case: OpCase, seed: int, device: str = "cpu") -
         np.testing.assert_allclose(
             x.grad.numpy(), on_cpu[position].grad.numpy(), rtol=DEVICE_RTOL, atol=DEVICE_ATOL, err_msg=message
         )
-        grads.append(x.grad.data)
+        grads.append(x.grad.array)
 
     # each .grad owns its memory: updating one parameter in place must not change another's
     # gradient, an input's values, or the caller's g
@@ -276,8 +276,8 @@ def check_gradient(spec: OpSpec, case: OpCase, seed: int, device: str = "cpu") -
         for j, other in enumerate(grads[i + 1 :], start=i + 1):
             assert not np.shares_memory(grad, other), f"{spec.name}: inputs {i} and {j} share one .grad array"
         for j, x in enumerate(tensors):
-            assert not np.shares_memory(grad, x.data), f"{spec.name}: grad of input {i} shares memory with input {j}"
-        assert not np.shares_memory(grad, upstream.data), f"{spec.name}: grad of input {i} is the upstream gradient"
+            assert not np.shares_memory(grad, x.array), f"{spec.name}: grad of input {i} shares memory with input {j}"
+        assert not np.shares_memory(grad, upstream.array), f"{spec.name}: grad of input {i} is the upstream gradient"
 
 
 @pytest.mark.parametrize("spec", OP_SPECS, ids=spec_id)

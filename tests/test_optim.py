@@ -153,7 +153,7 @@ class Problem:
     def set_grads(self, params: list[tg.Tensor], t: int) -> None:
         """Give every parameter its gradient at its current value, as backward() would."""
         for i, p in enumerate(params):
-            grad = self.gradient(i, p.numpy().astype(np.float64), t)
+            grad = self.gradient(i, p.detach().numpy().astype(np.float64), t)
             p.grad = tg.Tensor(grad, dtype=p.dtype, device=p.device)
 
 
@@ -180,9 +180,9 @@ def test_every_step_matches_the_hand_computed_rule(name: str, options: dict[str,
         for i, p in enumerate(params):
             expected[i] = reference(expected[i], problem.gradient(i, expected[i], t), states[i], t, **options)
             np.testing.assert_allclose(
-                p.data, expected[i], rtol=RTOL, atol=1e-12, err_msg=f"{name} step {t}, param {i}"
+                p.array, expected[i], rtol=RTOL, atol=1e-12, err_msg=f"{name} step {t}, param {i}"
             )
-            np.testing.assert_array_equal(p.grad.data, grads_before[i], err_msg="step() must not write to .grad")
+            np.testing.assert_array_equal(p.grad.array, grads_before[i], err_msg="step() must not write to .grad")
 
 
 def _reference_trajectory(name: str, options: dict[str, Any]) -> list[np.ndarray]:
@@ -230,12 +230,12 @@ def test_float32_parameters_stay_float32_and_the_same_objects(name: str, options
     cls, reference = OPTIMIZERS[name]
     problem = Problem()
     params = problem.params(dtype="float32", device=device)
-    arrays = [p.data for p in params]
+    arrays = [p.array for p in params]
     opt = cls(params, **options)
     _run(opt, params, problem, range(1, 4))
     for p, array in zip(params, arrays, strict=True):
         assert p.dtype == np.float32
-        assert p.data is array, "step() must update p.data in place, not replace it"
+        assert p.array is array, "step() must update p.array in place, not replace it"
         assert p.grad_fn is None and p.is_leaf, "step() must not build graph nodes"
     for state in opt.state.values():
         for value in state.values():
@@ -247,7 +247,7 @@ def test_float32_parameters_stay_float32_and_the_same_objects(name: str, options
         for i in range(len(params)):
             expected[i] = reference(expected[i], problem.gradient(i, expected[i], t), states[i], t, **options)
     for p, theta in zip(params, expected, strict=True):
-        np.testing.assert_allclose(p.numpy(), theta, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(p.detach().numpy(), theta, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(("name", "options"), CASES, ids=CASE_IDS)
@@ -260,7 +260,7 @@ def test_step_never_writes_into_grad_even_when_it_is_reused(name: str, options: 
     for _ in range(3):
         opt.step()
     for p in params:
-        np.testing.assert_array_equal(p.grad.data, np.full(p.shape, 0.5))
+        np.testing.assert_array_equal(p.grad.array, np.full(p.shape, 0.5))
 
 
 def test_a_float64_grad_set_by_hand_keeps_a_float32_parameter_float32() -> None:
@@ -282,10 +282,10 @@ def test_step_after_a_real_backward_equals_the_hand_computation() -> None:
     w = tg.Tensor([1.0, -2.0, 0.5], requires_grad=True)
     c = np.array([0.0, 1.0, 2.0], dtype=np.float32)
     opt = optim.SGD([w], lr=0.1)
-    before = w.numpy()
+    before = w.detach().numpy().copy()  # numpy() shares the tensor's memory, as in PyTorch
     ((w - c) ** 2).sum().backward()
     opt.step()
-    np.testing.assert_allclose(w.numpy(), before - 0.1 * 2 * (before - c), rtol=1e-6)
+    np.testing.assert_allclose(w.detach().numpy(), before - 0.1 * 2 * (before - c), rtol=1e-6)
     assert w.is_leaf and w.requires_grad
 
 
@@ -313,7 +313,7 @@ def test_adam_minimizes_a_quadratic() -> None:
         opt.zero_grad()
         ((w - target) ** 2).sum().backward()
         opt.step()
-    np.testing.assert_allclose(w.numpy(), target, atol=1e-2)
+    np.testing.assert_allclose(w.detach().numpy(), target, atol=1e-2)
 
 
 # ----------------------------------------------------------------------------- grads that are None, zero_grad
@@ -322,23 +322,23 @@ def test_parameters_without_grad_are_skipped_and_start_their_own_step_count() ->
     problem = Problem()
     a, b, c = problem.params()
     opt = optim.Adam([a, b, c], lr=0.05)
-    start_b = b.numpy()
+    start_b = b.detach().numpy().copy()
     expected_a, state_a = problem.start[0].copy(), {}
     expected_b, state_b = problem.start[1].copy(), {}
     for t in range(1, 7):
-        a.grad = tg.Tensor(problem.gradient(0, a.numpy(), t), dtype="float64")
+        a.grad = tg.Tensor(problem.gradient(0, a.detach().numpy(), t), dtype="float64")
         if t > 3:
-            b.grad = tg.Tensor(problem.gradient(1, b.numpy(), t), dtype="float64")
+            b.grad = tg.Tensor(problem.gradient(1, b.detach().numpy(), t), dtype="float64")
         opt.step()
         expected_a = reference_adam(expected_a, problem.gradient(0, expected_a, t), state_a, t, lr=0.05)
-        np.testing.assert_allclose(a.data, expected_a, rtol=RTOL)
+        np.testing.assert_allclose(a.array, expected_a, rtol=RTOL)
         if t <= 3:
-            np.testing.assert_array_equal(b.data, start_b)
+            np.testing.assert_array_equal(b.array, start_b)
             assert 1 not in opt.state
         else:
             expected_b = reference_adam(expected_b, problem.gradient(1, expected_b, t), state_b, t - 3, lr=0.05)
-            np.testing.assert_allclose(b.data, expected_b, rtol=RTOL)
-    np.testing.assert_array_equal(c.data, problem.start[2])
+            np.testing.assert_allclose(b.array, expected_b, rtol=RTOL)
+    np.testing.assert_array_equal(c.array, problem.start[2])
     assert sorted(opt.state) == [0, 1]
     assert opt.state[0]["step"] == 6 and opt.state[1]["step"] == 3
 
@@ -357,10 +357,10 @@ def test_zero_grad_without_set_to_none_zeros_the_same_arrays_in_place() -> None:
     opt = optim.SGD(params[:2], lr=0.1)
     for p in params[:2]:
         (p * 2.0).sum().backward()
-    grads = [(p.grad, p.grad.data) for p in params[:2]]
+    grads = [(p.grad, p.grad.array) for p in params[:2]]
     opt.zero_grad(set_to_none=False)
     for p, (grad, array) in zip(params[:2], grads, strict=True):
-        assert p.grad is grad and p.grad.data is array
+        assert p.grad is grad and p.grad.array is array
         np.testing.assert_array_equal(array, np.zeros_like(array))
     assert params[2].grad is None  # not in this optimizer: untouched
 
@@ -391,7 +391,7 @@ def test_param_groups_take_their_own_options_and_the_defaults_for_the_rest() -> 
             expected[i] = reference_sgd(
                 expected[i], problem.gradient(i, expected[i], t), states[i], t, lr=lr, momentum=0.9, nesterov=nesterov
             )
-            np.testing.assert_allclose(p.data, expected[i], rtol=RTOL, atol=1e-12)
+            np.testing.assert_allclose(p.array, expected[i], rtol=RTOL, atol=1e-12)
 
 
 def test_add_param_group_numbers_new_parameters_after_the_old_ones() -> None:
@@ -440,7 +440,7 @@ def test_a_loaded_state_dict_continues_the_same_trajectory(name: str, options: d
     saved = opt.state_dict()
     snapshot = copy.deepcopy(saved)
 
-    clones = [tg.Tensor(p.data, requires_grad=True) for p in params]
+    clones = [tg.Tensor(p.array, requires_grad=True) for p in params]
     restored = cls([{"params": clones[:2]}, {"params": clones[2:]}])  # default options, replaced by the load
     restored.load_state_dict(saved)
     assert [{k: v for k, v in g.items() if k != "params"} for g in restored.param_groups] == [
@@ -452,7 +452,7 @@ def test_a_loaded_state_dict_continues_the_same_trajectory(name: str, options: d
         opt.step()
         restored.step()
         for p, clone in zip(params, clones, strict=True):
-            np.testing.assert_array_equal(clone.numpy(), p.numpy(), err_msg=f"step {t}")
+            np.testing.assert_array_equal(clone.detach().numpy(), p.detach().numpy(), err_msg=f"step {t}")
     _assert_same_state_dict(saved, snapshot)  # later steps did not write into the saved arrays
 
 
@@ -504,7 +504,7 @@ def test_state_dict_and_load_copy_the_arrays() -> None:
     _run(opt, params, Problem(), range(1, 3))
     saved = opt.state_dict()
     assert saved["state"][0]["momentum_buffer"] is not opt.state[0]["momentum_buffer"]
-    other = optim.SGD([tg.Tensor(p.data, requires_grad=True) for p in params], lr=0.1, momentum=0.9)
+    other = optim.SGD([tg.Tensor(p.array, requires_grad=True) for p in params], lr=0.1, momentum=0.9)
     other.load_state_dict(saved)
     before = other.state[0]["momentum_buffer"].copy()
     saved["state"][0]["momentum_buffer"][...] = 123.0
@@ -673,7 +673,7 @@ def test_matches_torch_optim(name: str, options: dict[str, Any]) -> None:
         opt.step()
         torch_opt.step()
         for p, q in zip(ours, theirs, strict=True):
-            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-14, err_msg=f"step {t}")
+            np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-10, atol=1e-14, err_msg=f"step {t}")
     torch_state = torch_opt.state_dict()
     ours_state = opt.state_dict()
     assert ours_state["state"].keys() == torch_state["state"].keys()
@@ -693,4 +693,4 @@ def test_a_frozen_parameter_is_accepted_and_left_alone() -> None:
     (trained * trained).sum().backward()
     optimizer.step()
     np.testing.assert_array_equal(frozen.numpy(), [1.0, 2.0])
-    np.testing.assert_allclose(trained.numpy(), [0.0, 0.0])
+    np.testing.assert_allclose(trained.detach().numpy(), [0.0, 0.0])

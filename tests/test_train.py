@@ -225,7 +225,7 @@ def test_unknown_metric_name_is_an_error_before_any_training():
 def test_a_custom_metric_is_a_function_that_counts_per_batch():
     def positives(output: tg.Tensor, target: tg.Tensor):
         """How many samples of the batch are in class 1 (a count, as accuracy returns)."""
-        return (target.data == 1).sum()
+        return (target.array == 1).sum()
 
     x, y = line_data(100)
     x_val, y_val = line_data(30, seed=1)
@@ -532,7 +532,7 @@ def test_early_stopping_restore_best_weights(restore):
     stopper.on_train_begin(model)
     for epoch, val_loss in [(1, 0.5), (2, 0.3), (3, 0.4)]:  # best at epoch 2, stop after epoch 3
         for parameter in model.parameters():
-            parameter.data[...] = epoch  # "training": every weight becomes the epoch number, in place
+            parameter.array[...] = epoch  # "training": every weight becomes the epoch number, in place
         history.record(epoch, {"val_loss": val_loss}, seconds=0.1)
         stopper.on_epoch_end(epoch, {"val_loss": val_loss}, model)
     assert stopper.stop_training

@@ -91,7 +91,18 @@ class _SavedOutput:
 
 
 _SAVED_OUTPUT = _SavedOutput()
-_sequence = itertools.count()  # numbers the nodes in the order they are recorded
+_sequence = itertools.count()  # numbers the nodes (and in-place writes) in the order they happen
+
+
+class _Writes:
+    latest = -1  # the sequence number of the latest in-place write (see inplace.py)
+
+
+def note_write(at: int | None = None) -> int:
+    """Record an in-place write at sequence number ``at`` (default: now) and return that number."""
+    at = next(_sequence) if at is None else at
+    _Writes.latest = max(_Writes.latest, at)
+    return at
 
 
 class Function:
@@ -129,9 +140,14 @@ class Function:
     def saved_tensors(self) -> tuple:
         if self._released:
             raise RuntimeError(_freed_graph_message(self))
-        if not self._saves_output:
-            return self._saved
-        return tuple(self.output if t is _SAVED_OUTPUT else t for t in self._saved)
+        saved = (
+            self._saved
+            if not self._saves_output
+            else tuple(self.output if t is _SAVED_OUTPUT else t for t in self._saved)
+        )
+        if _Writes.latest > self.sequence:  # something was written in place after this node was recorded
+            _check_unmodified(self, saved)
+        return saved
 
     @property
     def output(self) -> Tensor:
@@ -162,7 +178,7 @@ class Function:
             out = _wrap(_forward(ctx, inputs, params))
         finally:
             _grad_mode.enabled = True
-        if out.data.dtype.kind == "f":  # integer and bool results are constants
+        if out.array.dtype.kind == "f":  # integer and bool results are constants
             ctx._record(out, inputs, needs)
         return out
 
@@ -174,7 +190,7 @@ class Function:
         self._output_ref = weakref.ref(out)
         self.sequence = next(_sequence)
         for saved in self._saved:
-            if (saved.data if isinstance(saved, Tensor) else saved) is out.data:  # forward saved its output:
+            if (saved.array if isinstance(saved, Tensor) else saved) is out.array:  # forward saved its output:
                 self._saved = tuple(_SAVED_OUTPUT if t is saved else t for t in self._saved)  # keep it by weakref
                 self._saves_output = True
                 break
@@ -192,7 +208,7 @@ def _forward(ctx: Function, inputs: tuple, params: dict) -> Any:
         result = type(ctx).forward(ctx, *inputs, **params)
     except (ValueError, TypeError, IndexError) as error:
         raise _operation_error(type(ctx), inputs, error) from error
-    return result.data if isinstance(result, Tensor) else result
+    return result.array if isinstance(result, Tensor) else result
 
 
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
@@ -212,6 +228,20 @@ def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception
         return type(error)(message)
     except TypeError:  # NumPy's own exception classes may need more arguments than a message
         return next(kind(message) for kind in (IndexError, TypeError, ValueError) if isinstance(error, kind))
+
+
+def _check_unmodified(ctx: Function, saved: tuple) -> None:
+    """Refuse to use a saved tensor that was written in place after ``ctx`` was recorded."""
+    for position, tensor in enumerate(saved):
+        versions = getattr(tensor, "_versions", None)
+        if versions is not None and versions.last_write > ctx.sequence:
+            raise RuntimeError(
+                f"{type(ctx).__name__}: a tensor it saved for the backward pass (saved tensor {position}, "
+                f"shape {tuple(tensor.shape)} {tensor.dtype}{', requires_grad' if tensor.requires_grad else ''}) "
+                f"was modified in place after the forward pass (it is now at version {versions.count}), "
+                "so its gradient would be wrong. Call optimizer.step() and other in-place updates only after "
+                "backward(), or use an out-of-place op (or .clone()) before writing to the tensor."
+            )
 
 
 def _freed_graph_message(ctx: Function) -> str:
@@ -309,7 +339,7 @@ def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
     """
     if not isinstance(grad, Tensor):
         grad = _wrap(grad)
-    data, target = grad.data, tensor.data
+    data, target = grad.array, tensor.array
     if data.shape == target.shape and data.dtype == target.dtype and type(data) is type(target):
         return grad  # the common case, checked first
     if type(data) is not type(target):  # a NumPy and a CuPy array: different devices
@@ -327,7 +357,7 @@ def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
             )
         axes = (*range(extra), *(extra + i for i, s in enumerate(tensor.shape) if s == 1 != grad.shape[extra + i]))
         grad = grad.sum(axis=axes, keepdims=True).reshape(tensor.shape)
-    return grad if grad.data.dtype == target.dtype else grad.to(tensor.dtype)
+    return grad if grad.array.dtype == target.dtype else grad.to(tensor.dtype)
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -337,12 +367,12 @@ def backward(
     """``tensor.backward()``: accumulate d(tensor)/d(leaf) * ``gradient`` into each leaf's ``.grad``."""
     if not tensor.requires_grad:
         raise RuntimeError(
-            f"backward(): this tensor (shape {tensor.shape}) does not require grad and has no grad_fn: "
+            f"backward(): this tensor (shape {tuple(tensor.shape)}) does not require grad and has no grad_fn: "
             "none of the tensors it was computed from has requires_grad=True, or it was computed "
             "under no_grad()"
         )
     seed = _initial_gradient(tensor, gradient, "backward()")
-    accumulate = _LeafGradients(seed.data, create_graph).accumulate
+    accumulate = _LeafGradients(seed.array, create_graph).accumulate
     retain = create_graph if retain_graph is None else retain_graph
     backpropagate([tensor], [seed], accumulate, retain_graph=retain, create_graph=create_graph)
 
@@ -383,7 +413,7 @@ def grad(
     for i, tensor in enumerate(inputs):
         if id(tensor) not in found and not allow_unused:
             raise RuntimeError(
-                f"grad: input {i} (shape {tensor.shape}) was not used to compute the outputs; "
+                f"grad: input {i} (shape {tuple(tensor.shape)}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
     gradients = [found.get(id(tensor)) for tensor in inputs]
@@ -396,13 +426,15 @@ def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
         if output.numel() != 1:
             raise RuntimeError(
                 f"{where}: the gradient can be omitted only for a one-element output, but the output has shape "
-                f"{output.shape}; reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {output.shape}"
+                f"{tuple(output.shape)}; "
+                f"reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {tuple(output.shape)}"
             )
-        return _wrap(backend.get_array_module(output.data).ones(output.shape, dtype=output.dtype))
+        return _wrap(backend.get_array_module(output.array).ones(output.shape, dtype=output.dtype))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
     if gradient.shape != output.shape:
         raise RuntimeError(
-            f"{where}: the gradient has shape {gradient.shape} but the output has shape {output.shape}; they must match"
+            f"{where}: the gradient has shape {tuple(gradient.shape)} but the output has shape "
+            f"{tuple(output.shape)}; they must match"
         )
     if gradient.device != output.device:
         raise RuntimeError(f"{where}: the gradient is on {gradient.device} but the output is on {output.device}")
@@ -423,9 +455,9 @@ class _LeafGradients:
         if not self._create_graph and grad._ctx is not None:
             grad = grad.detach()
         if leaf.grad is not None:
-            leaf.grad = leaf.grad + grad if self._create_graph else _wrap(leaf.grad.data + grad.data)
+            leaf.grad = leaf.grad + grad if self._create_graph else _wrap(leaf.grad.array + grad.array)
             return
-        array = grad.data
+        array = grad.array
         memory = id(array if array.base is None else backend.owner(array))
         if memory in self._owners or not backend.is_writeable(array):
             grad = grad.clone()  # never let two .grad share memory (a recorded copy under create_graph)
@@ -446,4 +478,5 @@ def clear_gradients(tensors: Iterable[Tensor], set_to_none: bool = True) -> None
         elif tensor.grad is not None:
             if tensor.grad.grad_fn is not None:
                 tensor.grad = tensor.grad.detach()
-            tensor.grad.data[...] = 0
+            with no_grad():  # a gradient kept with create_graph=True is written as a plain array
+                tensor.grad.zero_()

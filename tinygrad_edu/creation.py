@@ -28,6 +28,32 @@ def generator() -> np.random.Generator:
     return _generator
 
 
+class Generator:
+    """A random generator with its own state, as ``torch.Generator``: ``g = tg.Generator().manual_seed(0)``,
+    then ``generator=g`` on the random functions draws from it instead of the library's generator."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = backend.normalize_device(device)
+        self._seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed, self.rng = int(seed), np.random.default_rng(seed)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+
+def numpy_generator(generator: Generator | None) -> np.random.Generator:
+    """The NumPy generator behind ``generator=`` (the library's own when it is None)."""
+    if generator is None:
+        return _generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a tg.Generator, got {type(generator).__name__}")
+    return generator.rng
+
+
 def generator_on(device: str) -> Any:
     """A generator that draws straight into ``device``'s memory: the host generator for the CPU,
     CuPy's for the GPU (seeded by ``manual_seed`` too). Dropout draws a mask every step: making

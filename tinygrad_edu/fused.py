@@ -123,24 +123,24 @@ def class_columns(xp: ModuleType, count: int) -> Any:
 
 # ----------------------------------------------------------------------------- op -> fused gradient
 def _relu(ctx: ops.ReLU, grad: Tensor) -> Tensor:
-    return _wrap(relu_backward(grad.data, ctx.saved_tensors[0].data))
+    return _wrap(relu_backward(grad.array, ctx.saved_tensors[0].array))
 
 
 def _leaky_relu(ctx: ops.LeakyReLU, grad: Tensor) -> Tensor:
-    return _wrap(leaky_relu_backward(grad.data, ctx.saved_tensors[0].data, ctx.slope))
+    return _wrap(leaky_relu_backward(grad.array, ctx.saved_tensors[0].array, ctx.slope))
 
 
 def _tanh(ctx: ops.Tanh, grad: Tensor) -> Tensor:
-    return _wrap(tanh_backward(grad.data, ctx.output.data))
+    return _wrap(tanh_backward(grad.array, ctx.output.array))
 
 
 def _sigmoid(ctx: ops.Sigmoid, grad: Tensor) -> Tensor:
-    return _wrap(sigmoid_backward(grad.data, ctx.output.data))
+    return _wrap(sigmoid_backward(grad.array, ctx.output.array))
 
 
 def _cross_entropy(ctx: ops.CrossEntropy, grad: Tensor) -> tuple[Tensor, None]:
     log_probs, classes = ctx.log_probs, ctx.classes
-    per_sample = grad.data[..., None] if ctx.reduction == "none" else grad.data
+    per_sample = grad.array[..., None] if ctx.reduction == "none" else grad.array
     scale = ops.nn.element_share(ctx.reduction, classes.size)
     columns = class_columns(get_array_module(log_probs), log_probs.shape[-1])
     return _wrap(softmax_cross_entropy_backward(log_probs, classes[..., None], columns, per_sample, scale)), None

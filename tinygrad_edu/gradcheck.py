@@ -235,15 +235,15 @@ def _fast_check(
     for i, vjp in zip(checked, vjps, strict=True):
         direction = rng.uniform(-1.0, 1.0, inputs[i].shape)
         direction /= np.linalg.norm(direction) or 1.0
-        step = eps * np.sqrt(inputs[i].size)  # each element moves by about eps, as in full mode
+        step = eps * np.sqrt(inputs[i].numel())  # each element moves by about eps, as in full mode
         above, below = _perturbed(inputs, i, step * direction), _perturbed(inputs, i, -step * direction)
         plus, minus = _evaluate(fn, above), _evaluate(fn, below)
         numerical = sum(float(np.vdot(w, p - m)) for w, p, m in zip(weights, plus, minus, strict=True)) / (2 * step)
         # the move actually made (2 step u, once x +- step u are rounded to the input's dtype)
-        moved = _as_float64(above[i].data) - _as_float64(below[i].data)
+        moved = _as_float64(above[i].array) - _as_float64(below[i].array)
         if not moved.any():  # eps is below the dtype's resolution: nothing moved, and the check must not pass
             moved = 2 * step * direction
-        analytical = 0.0 if vjp is None else float(np.vdot(_as_float64(vjp.data), moved)) / (2 * step)
+        analytical = 0.0 if vjp is None else float(np.vdot(_as_float64(vjp.array), moved)) / (2 * step)
         if not (np.isfinite(analytical) and np.isfinite(numerical)):
             message = f"non-finite projected gradient for input {i}: analytical {analytical}, numerical {numerical}"
             return GradcheckResult(False, float("nan"), float("nan"), message)
@@ -290,19 +290,19 @@ def _analytical_jacobians(outputs: list[Tensor], wrt: list[Tensor]) -> list[list
     through the one graph the caller built (``retain_graph=True``). The one-hot seed is a single
     buffer whose 1 moves along, instead of a new array per row.
     """
-    jacobians = [[np.zeros((out.size, x.size)) for out in outputs] for x in wrt]
+    jacobians = [[np.zeros((out.numel(), x.numel())) for out in outputs] for x in wrt]
     for o, out in enumerate(outputs):
         if not out.requires_grad:
             continue  # a constant output: its Jacobian is zero
-        seed = get_array_module(out.data).zeros(out.shape, dtype=out.dtype)
+        seed = get_array_module(out.array).zeros(out.shape, dtype=out.dtype)
         one_hot = seed.reshape(-1)  # a view of seed: writing one_hot[k] writes the seed
         seed_tensor = _wrap(seed)
-        for k in range(out.size):
+        for k in range(out.numel()):
             one_hot[k] = 1
             grads = grad(out, wrt, seed_tensor, retain_graph=True, allow_unused=True)
             for position, g in enumerate(grads):
                 if g is not None:  # copied out before the seed changes (g may be the seed itself)
-                    jacobians[position][o][k] = as_numpy(g.data).reshape(-1)
+                    jacobians[position][o][k] = as_numpy(g.array).reshape(-1)
             one_hot[k] = 0
     return jacobians
 
@@ -315,7 +315,7 @@ def _numerical_jacobian(fn: Callable, inputs: tuple, i: int, eps: float) -> list
     is divided by the step actually taken (x + eps and x - eps rounded to the input's dtype).
     """
     x = inputs[i]
-    work = x.data.copy()
+    work = x.array.copy()
     arguments = (*inputs[:i], _wrap(work).requires_grad_(x.requires_grad), *inputs[i + 1 :])
     flat = work.reshape(-1)  # a view of the working copy (a fresh copy is contiguous)
     sizes = [out.size for out in _evaluate(fn, inputs)]
@@ -338,13 +338,13 @@ def _numerical_jacobian(fn: Callable, inputs: tuple, i: int, eps: float) -> list
 def _store_row(result: Any, rows: list[np.ndarray], k: int) -> None:
     """Copy each output of one evaluation into row ``k`` of its matrix (before the input moves again)."""
     for row, out in zip(rows, _as_outputs(result), strict=True):
-        row[k] = as_numpy(out.data).reshape(-1)
+        row[k] = as_numpy(out.array).reshape(-1)
 
 
 def _perturbed(inputs: tuple, i: int, step: np.ndarray) -> tuple:
     """A copy of ``inputs`` where input ``i`` is moved by ``step`` (the original is not touched)."""
     x = inputs[i]
-    moved = x.data + get_array_module(x.data).asarray(step, dtype=x.dtype)
+    moved = x.array + get_array_module(x.array).asarray(step, dtype=x.dtype)
     return (*inputs[:i], _wrap(moved).requires_grad_(x.requires_grad), *inputs[i + 1 :])
 
 
@@ -355,12 +355,12 @@ def _as_float64(array: Any) -> np.ndarray:
 
 def _jacobian_entries(fn: Callable, inputs: tuple, checked: list[int]) -> int:
     """How many entries the full Jacobians of ``fn`` with respect to the checked inputs have."""
-    return sum(inputs[i].size for i in checked) * sum(out.size for out in _evaluate(fn, inputs))
+    return sum(inputs[i].numel() for i in checked) * sum(out.size for out in _evaluate(fn, inputs))
 
 
 def _evaluate(fn: Callable, inputs: tuple) -> list[np.ndarray]:
     with no_grad():
-        return [as_numpy(out.data).astype(np.float64) for out in _as_outputs(fn(*inputs))]
+        return [as_numpy(out.array).astype(np.float64) for out in _as_outputs(fn(*inputs))]
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -377,7 +377,7 @@ def _element(shape: tuple, flat_index: int) -> tuple:
 
 
 def _zeros_like(x: Tensor) -> Tensor:
-    return _wrap(get_array_module(x.data).zeros(x.shape, dtype=x.dtype))
+    return _wrap(get_array_module(x.array).zeros(x.shape, dtype=x.dtype))
 
 
 def _non_finite_message(i: int, o: int, analytical: np.ndarray, numerical: np.ndarray) -> str:

@@ -126,7 +126,7 @@ def _arrays_to_save(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
 def _as_numpy(name: str, value: Any) -> np.ndarray:
     """A host NumPy array with the values of ``value`` (a Tensor, CuPy array or array-like)."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if backend.is_device_array(value):
         return backend.as_numpy(value)  # an explicit copy from the GPU
     try:

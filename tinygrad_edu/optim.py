@@ -14,7 +14,7 @@ before the next ``backward()``, which would otherwise add to them.
 The rules are PyTorch's (``torch.optim`` 2.x), written out in each class docstring with
 θ the parameter, g its gradient, γ the learning rate, λ the weight decay and t the step count.
 
-A step works on the raw arrays (``p.data``, ``p.grad.data``), never on Tensors: the update is not
+A step works on the raw arrays (``p.array``, ``p.grad.array``), never on Tensors: the update is not
 part of the computation graph, and it is done in place, so every parameter keeps its identity
 (a model still points at it), its dtype and its device.
 """
@@ -32,6 +32,7 @@ import numpy as np
 
 from . import backend
 from .autograd import clear_gradients, enable_grad
+from .inplace import mark_written
 from .tensor import Tensor
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop"]
@@ -107,7 +108,8 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     state = self.state.get(index, {})
-                    self._update(p.data, _gradient_array(p, index), state, options)
+                    self._update(p.array, _gradient_array(p, index), state, options)
+                    mark_written(p)  # a graph recorded before this step can no longer use p
                     if state:  # a rule that remembers nothing (plain SGD) keeps no entry, as in PyTorch
                         self.state[index] = state
                 index += 1
@@ -445,7 +447,7 @@ def _check_parameter(p: Any, where: str) -> None:
         raise TypeError(f"optimizer can only optimize Tensors, but {where} is a {type(p).__name__}")
     if not p.is_leaf:
         raise ValueError(
-            f"{where} (shape {p.shape}) is not a leaf tensor: it was computed by {type(p.grad_fn).__name__}; "
+            f"{where} (shape {tuple(p.shape)}) is not a leaf tensor: it was computed by {type(p.grad_fn).__name__}; "
             "optimize the tensors it was computed from, or use t.detach().requires_grad_()"
         )
 
@@ -461,9 +463,9 @@ def _check_at_least_zero(optimizer: Optimizer, options: dict[str, Any], *names: 
 
 def _gradient_array(p: Tensor, index: int) -> Array:
     """The array of ``p.grad``, in ``p``'s dtype (a .grad set by hand may differ)."""
-    grad = p.grad.data
+    grad = p.grad.array
     if grad.shape != p.shape:
-        raise ValueError(f"parameter {index} has shape {p.shape}, but its .grad has shape {grad.shape}")
+        raise ValueError(f"parameter {index} has shape {tuple(p.shape)}, but its .grad has shape {tuple(grad.shape)}")
     return grad if grad.dtype == p.dtype else grad.astype(p.dtype)
 
 
@@ -481,12 +483,13 @@ def _python_number(value: Any) -> Any:
 def _loaded_value(value: Any, p: Tensor, what: str) -> Any:
     """A state value for ``p`` from a state dict: arrays copied to p's dtype and device, numbers kept."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if not (isinstance(value, np.ndarray) or backend.is_device_array(value)):
         return value  # a number, such as the step count
     if value.shape != p.shape:
         raise ValueError(
-            f"{what} has shape {tuple(value.shape)} in the loaded state dict, but the parameter has shape {p.shape}"
+            f"{what} has shape {tuple(value.shape)} in the loaded state dict, "
+            f"but the parameter has shape {tuple(p.shape)}"
         )
-    xp = backend.get_array_module(p.data)
+    xp = backend.get_array_module(p.array)
     return xp.array(backend.to_device(value, p.device), dtype=p.dtype)  # xp.array copies: no aliasing

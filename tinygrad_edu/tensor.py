@@ -23,6 +23,19 @@ from . import backend
 from .dtypes import DEFAULT_FLOAT, SUPPORTED_KINDS, cast_for, check_dtype, scalar_dtype
 
 Axis = int | Sequence[int] | None
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of axis lengths, as ``torch.Size``."""
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.Size({list(self)})"
+
+
 Operand = Any  # a Tensor, a Python or NumPy number, or an array-like
 
 
@@ -35,15 +48,16 @@ class Tensor:
     Tensor([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "data", "grad")
+    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "_versions", "array", "grad")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy's ufunc
     __hash__ = object.__hash__  # __eq__ is elementwise, so hashing is by identity (as PyTorch)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None) -> None:
-        self.data = _array_from(data, dtype, device)
+        self.array = _array_from(data, dtype, device)  # the NumPy or CuPy array the ops compute with
         self.grad: Tensor | None = None
         self._ctx = None
         self._requires_grad = False
+        self._versions = None  # in-place writes counted (see inplace.py); None until the first one
         self.requires_grad = requires_grad
 
     # ------------------------------------------------------------------ attributes
@@ -53,10 +67,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        if flag and self.data.dtype.kind != "f":
+        if flag and self.array.dtype.kind != "f":
             raise TypeError(
                 f"only floating point tensors can require gradients, but this tensor is {self.dtype} "
-                f"with shape {self.shape}; create it with dtype='float32' (or call .float()) first"
+                f"with shape {tuple(self.shape)}; create it with dtype='float32' (or call .float()) first"
             )
         if not flag and self._ctx is not None:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use .detach() instead")
@@ -68,28 +82,46 @@ class Tensor:
         return self
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def data(self) -> Tensor:
+        """The same memory as a Tensor outside the graph, as PyTorch: ``p.data -= lr * p.grad``
+        updates ``p``. Writes through it count as writes to ``p`` (see inplace.py)."""
+        return inplace.alias(self)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        inplace.replace_storage(self, value)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's ``size``; PyTorch calls it ``numel()``)."""
-        return self.data.size
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a ``tg.Size`` (a tuple), or the length of axis ``dim``."""
+        if dim is None:
+            return Size(self.array.shape)
+        return self.array.shape[_single_axis(self, "size", dim)]
+
+    def dim(self) -> int:
+        """The number of axes, as ``ndim``."""
+        return self.array.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        """The number of elements."""
+        return self.array.size
+
+    nelement = numel
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def grad_fn(self) -> Any:
@@ -103,7 +135,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - the NumPy/PyTorch name
         """All axes reversed (the matrix transpose for 2-D tensors)."""
-        return self.transpose()
+        return self if self.ndim < 2 else self.permute(tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -112,25 +144,31 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        """A NumPy copy of the values (from the GPU if needed); never part of the graph."""
-        return np.array(backend.as_numpy(self.data), copy=True)
+        """The values as a NumPy array. On the CPU it shares this tensor's memory, as in PyTorch
+        (``.numpy().copy()`` for a copy); a GPU tensor is copied to the host."""
+        if self._requires_grad:
+            raise RuntimeError(
+                f"numpy(): this tensor of shape {tuple(self.shape)} requires grad, so its values belong to the graph; "
+                "call tensor.detach().numpy() instead, as in PyTorch"
+            )
+        return backend.as_numpy(self.array)
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number, "
-                f"but this tensor has shape {self.shape}; index it or reduce it (e.g. .sum()) first"
+                f"but this tensor has shape {tuple(self.shape)}; index it or reduce it (e.g. .sum()) first"
             )
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return backend.as_numpy(self.data).tolist()
+        return backend.as_numpy(self.array).tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if self.device != "cpu":
             raise TypeError("cannot convert a cuda tensor to a NumPy array implicitly; call .numpy() or .cpu()")
-        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        array = self.array if dtype is None else self.array.astype(dtype, copy=False)
         return array.copy() if copy else array
 
     def __float__(self) -> float:
@@ -140,12 +178,12 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with shape {self.shape} is ambiguous; "
+                f"the truth value of a tensor with shape {tuple(self.shape)} is ambiguous; "
                 "reduce it to one value first, e.g. bool((t > 0).sum() > 0) for 'any element is positive'"
             )
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -156,7 +194,7 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.as_numpy(self.data), separator=", ", prefix="Tensor(")
+        body = np.array2string(backend.as_numpy(self.array), separator=", ", prefix="Tensor(")
         extras = []
         if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype={self.dtype}")
@@ -174,8 +212,13 @@ class Tensor:
         return ops.Clone.apply(self)
 
     def detach(self) -> Tensor:
-        """The same data, cut off from the graph (no ``grad_fn``, no gradient)."""
-        return _wrap(self.data)
+        """The same memory, cut off from the graph (no ``grad_fn``, no gradient)."""
+        return inplace.alias(self)
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was written in place (PyTorch's ``_version``)."""
+        return 0 if self._versions is None else self._versions.count
 
     def backward(self, gradient: Operand = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) * ``gradient`` into ``.grad`` of every leaf that requires grad.
@@ -271,6 +314,65 @@ class Tensor:
     def matmul(self, other: Operand) -> Tensor:
         return self @ other
 
+    def add(self, other: Operand, *, alpha: float = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Operand, *, alpha: float = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Operand) -> Tensor:
+        return self * other
+
+    def div(self, other: Operand) -> Tensor:
+        return self / other
+
+    # ------------------------------------------------------------------ in-place ops (rules in inplace.py)
+    def add_(self, other: Operand, *, alpha: float = 1) -> Tensor:
+        return inplace.update(self, "add_", lambda t, o: t.add(o, alpha=alpha), other)
+
+    def sub_(self, other: Operand, *, alpha: float = 1) -> Tensor:
+        return inplace.update(self, "sub_", lambda t, o: t.sub(o, alpha=alpha), other)
+
+    def mul_(self, other: Operand) -> Tensor:
+        return inplace.update(self, "mul_", Tensor.mul, other)
+
+    def div_(self, other: Operand) -> Tensor:
+        return inplace.update(self, "div_", Tensor.div, other)
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        return inplace.update(self, "clamp_", lambda t: t.clamp(min, max))
+
+    clip_ = clamp_
+
+    def copy_(self, src: Operand) -> Tensor:
+        """Write ``src`` (broadcast, cast to this dtype and device) into this tensor; gradients flow to ``src``."""
+        return inplace.update(self, "copy_", inplace.copied, _as_operand(src, self))
+
+    def fill_(self, value: float) -> Tensor:
+        return inplace.update(self, "fill_", lambda t: inplace.filled(t, value))
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with samples of N(mean, std**2)."""
+        return inplace.update(self, "normal_", lambda t: inplace.sampled(t, "normal", mean, std, generator))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with samples of the uniform distribution on [a, b)."""
+        return inplace.update(self, "uniform_", lambda t: inplace.sampled(t, "uniform", a, b, generator))
+
+    def scatter_(self, dim: int, index: Tensor, src: Operand = None, *, value: float | None = None) -> Tensor:
+        """``self[..., index[i, j], ...] = src[i, j]`` along axis ``dim`` (a number ``value`` fills instead)."""
+        return inplace.scatter(self, _single_axis(self, "scatter_", dim), index, value if src is None else src)
+
+    def __setitem__(self, index: Any, value: Operand) -> None:
+        inplace.set_item(self, _index_argument(index, self.device), value)
+
     # ------------------------------------------------------------------ comparisons (no gradient)
     def __lt__(self, other: Operand) -> Tensor:
         return _compare(operator.lt, self, other)
@@ -328,7 +430,7 @@ class Tensor:
             x = _floating(self)  # a float bound on an integer tensor computes in float32
         # a missing bound is the dtype's most extreme value: -inf and inf for floats
         lowest, highest = (-math.inf, math.inf) if x.dtype.kind == "f" else _integer_range(x.dtype)
-        lo, hi = (_as_operand(b, x).data for b in (lowest if min is None else min, highest if max is None else max))
+        lo, hi = (_as_operand(b, x).array for b in (lowest if min is None else min, highest if max is None else max))
         return ops.Clip.apply(x, lo=lo, hi=hi)
 
     clamp = clip
@@ -344,7 +446,7 @@ class Tensor:
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         axis, keepdims = _axis_arguments(self, "mean", axis, keepdims, dim, keepdim)
-        count = self.size if axis is None else math.prod(self.shape[i] for i in axis)
+        count = self.array.size if axis is None else math.prod(self.shape[i] for i in axis)
         return _floating(self).sum(axis=axis, keepdims=keepdims) / count
 
     def max(
@@ -403,13 +505,13 @@ class Tensor:
         """Same values in a new shape; one dimension may be -1 (inferred)."""
         if len(shape) == 1 and type(shape[0]) is tuple:  # reshape((2, 3)), as the engine itself calls it
             shape = shape[0]
-        if shape == self.data.shape:
+        if shape == self.array.shape:
             return self
         shape = _shape_argument(shape)
         if -1 in shape and shape.count(-1) == 1:  # infer it here, so a reshape to the same shape costs nothing
             known = math.prod(n for n in shape if n != -1)
-            if known and self.size % known == 0:
-                shape = tuple(self.size // known if n == -1 else n for n in shape)
+            if known and self.array.size % known == 0:
+                shape = tuple(self.array.size // known if n == -1 else n for n in shape)
         if shape == self.shape:
             return self
         return ops.Reshape.apply(self, shape=shape)
@@ -422,38 +524,47 @@ class Tensor:
             return self.reshape(1)
         start, end = (_single_axis(self, "flatten", a) for a in (start_axis, end_axis))
         if start > end:
-            raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {self.shape}")
+            raise ValueError(
+                f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {tuple(self.shape)}"
+            )
         return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
 
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes as NumPy does (no axes: reverse them). To swap two axes use ``swapaxes``."""
-        if not axes:  # reverse every axis: always a valid permutation
-            return self if self.ndim < 2 else ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
-        axes = _shape_argument(axes)
-        normalized = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in axes) if self.ndim else axes
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder the axes: axis i of the result is axis ``dims[i]`` of this tensor."""
+        dims = _shape_argument(dims)
+        normalized = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in dims) if self.ndim else dims
         if sorted(normalized) != list(range(self.ndim)):
             raise ValueError(
-                f"transpose: {axes} is not a permutation of the {self.ndim} axes of shape {self.shape}; "
-                "pass every axis once (NumPy style), or use swapaxes(a, b) to swap two axes as torch.transpose does"
+                f"permute: {dims} is not a permutation of the {self.ndim} axes of shape {tuple(self.shape)}; "
+                "name every axis once, or use transpose(dim0, dim1) to swap two axes"
             )
         if normalized == tuple(range(self.ndim)):
             return self
         return ops.Transpose.apply(self, axes=normalized)
 
-    permute = transpose
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        a, b = _single_axis(self, "swapaxes", axis1), _single_axis(self, "swapaxes", axis2)
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap axes ``dim0`` and ``dim1`` (PyTorch's meaning; NumPy's ``transpose`` is ``permute``)."""
+        a, b = _single_axis(self, "transpose", dim0), _single_axis(self, "transpose", dim1)
         if a == b:
             return self
-        axes = list(range(self.data.ndim))
+        axes = list(range(self.array.ndim))
         axes[a], axes[b] = b, a
         return ops.Transpose.apply(self, axes=tuple(axes))
+
+    swapaxes = swapdims = transpose
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 axes), as ``torch.t``."""
+        if self.ndim > 2:
+            raise ValueError(
+                f"t() expects a tensor with at most 2 axes, got shape {tuple(self.shape)}; use transpose(dim0, dim1)"
+            )
+        return self.T
 
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
         if not -self.ndim - 1 <= axis <= self.ndim:
-            raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {self.shape}")
+            raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {tuple(self.shape)}")
         axis %= self.ndim + 1
         return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
 
@@ -466,7 +577,7 @@ class Tensor:
         """Broadcast to ``shape`` without copying (-1 keeps a dimension), as torch.expand."""
         if len(shape) == 1 and type(shape[0]) is tuple and -1 not in shape[0]:  # the engine's own calls
             shape = shape[0]
-            return self if shape == self.data.shape else ops.Expand.apply(self, shape=shape)
+            return self if shape == self.array.shape else ops.Expand.apply(self, shape=shape)
         shape = _shape_argument(shape)
         extra = len(shape) - self.ndim
         shape = tuple(self.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(shape))
@@ -486,17 +597,18 @@ def _wrap(array: Any) -> Tensor:
     if type(array) is not np.ndarray and isinstance(array, np.generic | numbers.Number):
         array = np.asarray(array)  # NumPy reductions return scalars; keep tensors array-backed
     tensor = Tensor.__new__(Tensor)
-    tensor.data = array
+    tensor.array = array
     tensor.grad = None
     tensor._ctx = None
     tensor._requires_grad = False
+    tensor._versions = None
     return tensor
 
 
 def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
     """Copy ``data`` into a new backend array: float32 for Python floats, NumPy arrays keep their dtype."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     target = backend.normalize_device(device) if device is not None else None
     if isinstance(data, np.ndarray | np.generic) or backend.is_device_array(data):
         if data.dtype.kind not in SUPPORTED_KINDS:
@@ -531,8 +643,8 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
     if type(value) is np.ndarray:
         return _wrap(value)
     if isinstance(value, numbers.Number | np.generic):
-        xp = backend.get_array_module(like.data)
-        return _wrap(backend.scalar_array(xp, value, scalar_dtype(value, like.data.dtype)))
+        xp = backend.get_array_module(like.array)
+        return _wrap(backend.scalar_array(xp, value, scalar_dtype(value, like.array.dtype)))
     if isinstance(value, np.ndarray) or backend.is_device_array(value):
         return _wrap(value)
     return Tensor(value, device=like.device)
@@ -541,11 +653,11 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands of a binary op as Tensors, an integer one cast to the other's float dtype
     (``dtypes.float_partner``); ``floating`` ops (true division) compute integers as float32."""
-    if floating and self.data.dtype.kind != "f":
+    if floating and self.array.dtype.kind != "f":
         self = _floating(self)
     other = _as_operand(other, self)
-    if self.data.dtype != other.data.dtype:
-        common = cast_for(self.data.dtype, other.data.dtype)
+    if self.array.dtype != other.array.dtype:
+        common = cast_for(self.array.dtype, other.array.dtype)
         if common is not None:
             self, other = self.to(common), other.to(common)
     return (other, self) if reverse else (self, other)
@@ -569,25 +681,28 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
     except TypeError:
         return NotImplemented
     try:
-        return _wrap(compare(tensor.data, other.data))
+        return _wrap(compare(tensor.array, other.array))
     except ValueError as error:
-        raise ValueError(f"comparison: cannot compare shapes {tensor.shape} and {other.shape}: {error}") from error
+        raise ValueError(
+            f"comparison: cannot compare shapes {tuple(tensor.shape)} and {tuple(other.shape)}: {error}"
+        ) from error
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b``. A 1-D operand is first made a matrix, as NumPy reads it (a row (1, n) on the left,
     a column (n, 1) on the right), and that axis is removed from the product again."""
-    a_shape, b_shape = a.data.shape, b.data.shape
+    a_shape, b_shape = a.array.shape, b.array.shape
     if len(a_shape) > 1 and len(b_shape) > 1 and a_shape[-1] == b_shape[-2]:  # two matrices (or batches)
         return ops.MatMul.apply(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
-            f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}; use * for scalars"
+            f"matmul: operands must have at least one dimension, got shapes {tuple(a.shape)} and {tuple(b.shape)}; "
+            f"use * for scalars"
         )
     inner_a, inner_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis of the first "
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} are not aligned: the last axis of the first "
             f"({inner_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
         )
     product = ops.MatMul.apply(a if a.ndim > 1 else a.reshape(1, -1), b if b.ndim > 1 else b.reshape(-1, 1))
@@ -605,10 +720,11 @@ def _shape_argument(shape: tuple) -> tuple[int, ...]:
 
 
 def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
-    ndim = max(tensor.data.ndim, 1)
+    ndim = max(tensor.array.ndim, 1)
     if not (type(axis) is int or isinstance(axis, numbers.Integral)) or not -ndim <= axis < ndim:
         raise ValueError(
-            f"{op}: axis {axis!r} is out of range for a tensor of shape {tensor.shape}; use -{ndim} <= axis < {ndim}"
+            f"{op}: axis {axis!r} is out of range for a tensor of shape {tuple(tensor.shape)}; "
+            f"use -{ndim} <= axis < {ndim}"
         )
     return int(axis) % ndim
 
@@ -617,19 +733,19 @@ def _normalize_axes(tensor: Tensor, op: str, axis: Axis) -> tuple[int, ...] | No
     """Axes as a sorted tuple of non-negative ints; ``None`` means every axis."""
     if axis is None:
         return None
-    ndim = tensor.data.ndim
+    ndim = tensor.array.ndim
     if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
         return (axis % ndim,)
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     for a in axes:
         if not isinstance(a, numbers.Integral) or not -tensor.ndim <= a < tensor.ndim:
             raise ValueError(
-                f"{op}: axis {a!r} is out of range for a tensor of shape {tensor.shape} "
+                f"{op}: axis {a!r} is out of range for a tensor of shape {tuple(tensor.shape)} "
                 f"({tensor.ndim} dimensions); use -{tensor.ndim} <= axis < {tensor.ndim}"
             )
     normalized = tuple(sorted(int(a) % tensor.ndim for a in axes))
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{op}: axis {axis} names the same axis twice for shape {tensor.shape}")
+        raise ValueError(f"{op}: axis {axis} names the same axis twice for shape {tuple(tensor.shape)}")
     return normalized
 
 
@@ -645,7 +761,7 @@ def _axis_arguments(tensor: Tensor, op: str, axis: Axis, keepdims: bool, dim: Ax
 def _arg_extremum(tensor: Tensor, name: str, axis: int | None, keepdims: bool) -> Tensor:
     if axis is not None:
         axis = _single_axis(tensor, name, axis)
-    result = getattr(tensor.data, name)(axis=axis, keepdims=keepdims)
+    result = getattr(tensor.array, name)(axis=axis, keepdims=keepdims)
     return _wrap(result.astype(np.int64, copy=False))
 
 
@@ -660,7 +776,7 @@ def _index_argument(index: Any, device: str) -> Any:
     if isinstance(index, Tensor):
         if index.dtype.kind not in "iub":
             raise IndexError(f"tensors used as indices must be integer or bool, got {index.dtype}")
-        index = index.data
+        index = index.array
     if isinstance(index, list):
         index = np.asarray(index)
     if isinstance(index, np.ndarray) or backend.is_device_array(index):
@@ -683,7 +799,7 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    shapes = {t.shape for t in tensors}
+    shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     axis = axis if dim is None else dim
@@ -720,7 +836,7 @@ def _pair(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
     return _operands(Tensor(a), b)
 
 
-__all__ = ["Tensor", "cat", "maximum", "minimum", "stack", "where"]
+__all__ = ["Size", "Tensor", "cat", "maximum", "minimum", "stack", "where"]
 
 # The one late-binding import (see the module docstring): autograd and ops build on Tensor.
-from . import autograd, ops  # noqa: E402
+from . import autograd, inplace, ops  # noqa: E402

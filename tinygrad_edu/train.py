@@ -42,7 +42,7 @@ def accuracy(output: Tensor, target: Tensor, threshold: float = 0.5) -> Any:
     A metric is a function like this one: it returns a per-batch COUNT (a sum, not a mean), which
     the training loop adds up over the epoch and divides by the number of samples.
     """
-    scores, labels = output.data, target.data
+    scores, labels = output.array, target.array
     if scores.ndim >= 2 and scores.shape[-1] > 1:
         predicted = scores.argmax(axis=-1)
     else:
@@ -99,7 +99,7 @@ class _Totals:
     def add(self, loss: Tensor, output: Tensor, target: Tensor) -> None:
         batch = len(target) if target.ndim else 1
         # The loss summed over the batch's samples, as an array: no host synchronisation.
-        batch_sum = loss.data * batch if self.reduction == "mean" else loss.data.sum()
+        batch_sum = loss.array * batch if self.reduction == "mean" else loss.array.sum()
         self.loss_sum = self.loss_sum + batch_sum
         for name, metric in self.metrics.items():
             self.counts[name] = self.counts[name] + metric(output, target)
@@ -218,7 +218,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.waited = value, epoch, 0
             if self.restore_best_weights:
-                self.best_state = {k: np.array(as_numpy(v.data), copy=True) for k, v in model.state_dict().items()}
+                self.best_state = {k: np.array(as_numpy(v.array), copy=True) for k, v in model.state_dict().items()}
             return
         self.waited += 1
         if self.waited >= self.patience:

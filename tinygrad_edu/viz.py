@@ -458,7 +458,7 @@ def _kind(tensor: Tensor, is_output: bool) -> str:
 
 def _is_constant(tensor: Tensor, name: str | None) -> bool:
     """An unnamed one-element leaf that needs no gradient, such as the 2 of ``x * 2``."""
-    return name is None and tensor._ctx is None and not tensor.requires_grad and tensor.size == 1
+    return name is None and tensor._ctx is None and not tensor.requires_grad and tensor.numel() == 1
 
 
 def _tensor_cells(
@@ -471,18 +471,18 @@ def _tensor_cells(
 ) -> str:
     """The cells of a tensor's record: name, shape and dtype | data | grad."""
     if _is_constant(tensor, name):
-        name = _values(tensor.data)  # its value is its name
+        name = _values(tensor.array)  # its value is its name
     title = [f"<B>{_escape(name)}</B>"] if name else []
     if show_shapes:
         title.append(_escape(_shape_text(tensor)))
     cells = ["<BR/>".join(title) or " "]
     if show_data:
-        cells.append("data " + _escape(_values(tensor.data)))
+        cells.append("data " + _escape(_values(tensor.array)))
     if show_grads:
         if tensor._ctx is None:
-            gradient = "None" if tensor.grad is None else _values(tensor.grad.data)
+            gradient = "None" if tensor.grad is None else _values(tensor.grad.array)
         else:
-            gradient = _values(gradients[id(tensor)].data) if id(tensor) in gradients else "?"
+            gradient = _values(gradients[id(tensor)].array) if id(tensor) in gradients else "?"
         cells.append("grad " + _escape(gradient))
     return "".join(f"<TD>{cell}</TD>" for cell in cells)
 
@@ -494,7 +494,7 @@ def _output_gradients(outputs: list[Tensor], tensors: list[Tensor]) -> dict[int,
     others with ``tg.grad``, keeping the graph (and leaving every ``.grad`` as it is).
     """
     made = [t for t in tensors if t._ctx is not None]
-    if not made or any(t.size != 1 or not t.requires_grad for t in outputs):
+    if not made or any(t.numel() != 1 or not t.requires_grad for t in outputs):
         return {}
     found = grad(outputs, made, retain_graph=True, allow_unused=True)
     return {id(t): g for t, g in zip(made, found, strict=True) if g is not None}

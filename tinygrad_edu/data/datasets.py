@@ -196,8 +196,8 @@ def _images_and_labels(arrays: dict[str, np.ndarray], split: str, paths: dict) -
     images, labels = arrays[f"{split}-images-idx3-ubyte.gz"], arrays[f"{split}-labels-idx1-ubyte.gz"]
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(
-            f"{paths[f'{split}-images-idx3-ubyte.gz']} holds images of shape {images.shape} but "
-            f"{paths[f'{split}-labels-idx1-ubyte.gz']} holds labels of shape {labels.shape}; "
+            f"{paths[f'{split}-images-idx3-ubyte.gz']} holds images of shape {tuple(images.shape)} but "
+            f"{paths[f'{split}-labels-idx1-ubyte.gz']} holds labels of shape {tuple(labels.shape)}; "
             "they should be (N, rows, cols) and (N,)"
         )
     return images, labels.astype(np.int64)

@@ -49,7 +49,7 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor or array, e.g. TensorDataset(x, y)")
         # Keep the backend arrays themselves: a batch is then a fancy index of each, with no graph.
-        self.arrays = tuple(t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors)
+        self.arrays = tuple(t.array if isinstance(t, Tensor) else np.asarray(t) for t in tensors)
         if any(array.ndim == 0 for array in self.arrays):
             raise ValueError("TensorDataset: every tensor needs a first dimension (the samples); got a 0-d one")
         lengths = [array.shape[0] for array in self.arrays]
@@ -101,7 +101,7 @@ class Subset(Dataset):
 
 
 class DataLoader:
-    """Iterate over a dataset in mini-batches of Tensors, as ``torch.utils.data.DataLoader``.
+    """Iterate over a dataset in mini-batches of Tensors, as ``torch.utils.array.DataLoader``.
 
     - ``len(loader)`` is the number of batches per epoch: ``ceil(N / batch_size)``, or
       ``floor(N / batch_size)`` with ``drop_last=True`` (which drops the last, smaller batch).
@@ -180,8 +180,8 @@ def _stack(values: list[Any]) -> Tensor:
     """One field of a batch as a Tensor (a fresh array, wrapped without a second copy)."""
     first = values[0]
     if isinstance(first, Tensor):
-        xp = backend.get_array_module(first.data)
-        return _wrap(xp.stack([value.data for value in values]))
+        xp = backend.get_array_module(first.array)
+        return _wrap(xp.stack([value.array for value in values]))
     if isinstance(first, np.ndarray | np.generic):  # before the Python numbers: np.float64 is a float
         array = np.stack([np.asarray(value) for value in values])
     elif isinstance(first, bool):

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import creation, ops
+from ..inplace import mark_written
 from ..tensor import Tensor, _wrap
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -96,12 +97,12 @@ def batch_norm(
     axes = (0,) if x.ndim == 2 else (0, 2)
     shape = (1, features) + (1,) * (x.ndim - 2)  # broadcasts one value per feature over x
     if training:
-        count = x.size // features
+        count = x.numel() // features
         if count < 2:
-            raise ValueError(f"batch_norm: training needs more than one value per feature, got input {x.shape}")
+            raise ValueError(f"batch_norm: training needs more than one value per feature, got input {tuple(x.shape)}")
         if running_mean is not None and running_var is not None:
-            _update_running(running_mean, x.data.mean(axis=axes), momentum)
-            _update_running(running_var, x.data.var(axis=axes) * (count / (count - 1)), momentum)
+            _update_running(running_mean, x.array.mean(axis=axes), momentum)
+            _update_running(running_var, x.array.var(axis=axes) * (count / (count - 1)), momentum)
         return ops.BatchNorm.apply(x, weight, bias, axes=axes, eps=eps)
     else:
         if running_mean is None or running_var is None:
@@ -117,8 +118,9 @@ def batch_norm(
 
 def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
     """running = (1 - momentum) * running + momentum * batch, in place and outside the graph."""
-    running.data *= 1 - momentum
-    running.data += momentum * batch_value
+    running.array *= 1 - momentum
+    running.array += momentum * batch_value
+    mark_written(running)
 
 
 # ----------------------------------------------------------------------------- linear
@@ -187,7 +189,7 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
 def _check_probabilities(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
     """Same shapes, and (on the CPU: on a GPU reading values would stall it) probabilities in [0, 1]."""
     _check_same_shape(name, input, target)
-    data = input.data
+    data = input.array
     if input.device == "cpu" and data.size and (float(data.min()) < 0 or float(data.max()) > 1):
         raise ValueError(
             f"{name}: the input must be probabilities in [0, 1]; "
@@ -250,6 +252,10 @@ def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # n
             f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
         )
     classes = input.shape[-1]
-    if target.device == "cpu" and target.size and (int(target.data.min()) < 0 or int(target.data.max()) >= classes):
-        bad = int(target.data.max()) if int(target.data.max()) >= classes else int(target.data.min())
+    if (
+        target.device == "cpu"
+        and target.numel()
+        and (int(target.array.min()) < 0 or int(target.array.max()) >= classes)
+    ):
+        bad = int(target.array.max()) if int(target.array.max()) >= classes else int(target.array.min())
         raise IndexError(f"{name}: target contains class {bad}, but the input has {classes} classes (0..{classes - 1})")

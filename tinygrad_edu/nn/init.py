@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from .. import backend, creation
+from ..inplace import mark_written
 from ..tensor import Tensor
 
 _GAINS = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 0.75}
@@ -34,7 +35,8 @@ def _fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, values: object) -> Tensor:
-    tensor.data[...] = backend.to_device(values, tensor.device)
+    tensor.array[...] = backend.to_device(values, tensor.device)
+    mark_written(tensor)
     return tensor
 
 
@@ -49,7 +51,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
-    tensor.data[...] = value
+    tensor.array[...] = value
+    mark_written(tensor)
     return tensor
 
 

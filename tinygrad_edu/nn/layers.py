@@ -157,7 +157,7 @@ class BatchNorm1d(Module):
                 f"(N, {self.num_features}, L), got {tuple(x.shape)}"
             )
         if self.training:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.add_(1)
         return F.batch_norm(
             x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps
         )

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import clear_gradients
+from ..inplace import mark_written
 from ..tensor import Tensor, _wrap
 
 PreHook = Callable[["Module", tuple], Any]  # hook(module, args) -> None or new args
@@ -310,9 +311,9 @@ class Module:
         """Move every parameter, gradient and buffer to ``device`` in place (objects keep their identity)."""
         device = backend.normalize_device(device)
         for tensor in [*self.parameters(), *self.buffers()]:
-            tensor.data = backend.to_device(tensor.data, device)
+            tensor.data = backend.to_device(tensor.array, device)
             if tensor.grad is not None:
-                tensor.grad = _wrap(backend.to_device(tensor.grad.data, device))
+                tensor.grad = _wrap(backend.to_device(tensor.grad.array, device))
         return self
 
     # ------------------------------------------------------------------ state
@@ -358,16 +359,17 @@ class Module:
 
 
 def _copy_into(key: str, tensor: Tensor, value: Any) -> None:
-    """Copy ``value`` into ``tensor.data`` in place, with a clear error for a shape mismatch."""
+    """Copy ``value`` into ``tensor.array`` in place, with a clear error for a shape mismatch."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     value = backend.to_device(value if hasattr(value, "shape") else np.asarray(value), tensor.device)
     if tuple(value.shape) != tuple(tensor.shape):
         raise RuntimeError(
             f"load_state_dict: size mismatch for {key}: the checkpoint has shape {tuple(value.shape)}, "
             f"the model has shape {tuple(tensor.shape)}"
         )
-    tensor.data[...] = value
+    tensor.array[...] = value
+    mark_written(tensor)
 
 
 class Sequential(Module):

@@ -78,9 +78,9 @@ def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -
 
     result = Summary(type(model).__name__)
     for name, module in leaves:
-        count = sum(p.size for p in module._parameters.values() if p is not None)
+        count = sum(p.numel() for p in module._parameters.values() if p is not None)
         result.rows.append((f"{name or 'model'} ({type(module).__name__})", shapes.get(id(module), "?"), count))
     params = list(model.parameters())
-    result.total_params = sum(p.size for p in params)
-    result.trainable_params = sum(p.size for p in params if p.requires_grad)
+    result.total_params = sum(p.numel() for p in params)
+    result.trainable_params = sum(p.numel() for p in params if p.requires_grad)
     return result

@@ -8,7 +8,7 @@ Read them in this order:
 - ``shape.py``: reshape, permute, expand, indexing and ``cat``;
 - ``nn.py``: the fused layer and loss ops: linear, batch norm, cross-entropy, NLL, MSE, BCE.
 
-``forward`` computes on backend arrays (``x.data``) with the array module of its inputs, so the
+``forward`` computes on backend arrays (``x.array``) with the array module of its inputs, so the
 same code runs on NumPy and CuPy. ``backward`` is written with Tensor operations, so when the
 backward pass is itself recorded (``create_graph=True``) higher derivatives come for free.
 
@@ -20,7 +20,7 @@ from .arithmetic import Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub, Where
 from .elementwise import Abs, Cast, Clip, Clone, Exp, LeakyReLU, Log, ReLU, Sigmoid, Softplus, Sqrt, Tanh, ToDevice
 from .nn import BatchNorm, BinaryCrossEntropy, CrossEntropy, Linear, MeanSquaredError, NegativeLogLikelihood
 from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum, Var
-from .shape import Cat, Expand, GetItem, Reshape, ScatterAdd, Transpose
+from .shape import Cat, Expand, GetItem, Reshape, ScatterAdd, SetItem, Transpose
 
 
 def __getattr__(name: str) -> object:
@@ -61,6 +61,7 @@ __all__ = [
     "ReLU",
     "Reshape",
     "ScatterAdd",
+    "SetItem",
     "Sigmoid",
     "Softmax",
     "Softplus",

@@ -14,7 +14,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a.data + b.data
+        return a.array + b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -26,7 +26,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return a.data - b.data
+        return a.array - b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -38,7 +38,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return -x.data
+        return -x.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,7 +51,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data * b.data
+        return a.array * b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -66,7 +66,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data / b.data
+        return a.array / b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -82,8 +82,8 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        cube = type(b.data) is np.ndarray and b.data.ndim == 0 and b.data == 3  # NumPy's pow is slow for x**3:
-        return a.data * a.data * a.data if cube else a.data**b.data  # multiplying is 50 times faster
+        cube = type(b.array) is np.ndarray and b.array.ndim == 0 and b.array == 3  # NumPy's pow is slow for x**3:
+        return a.array * a.array * a.array if cube else a.array**b.array  # multiplying is 50 times faster
 
     @staticmethod
     def backward(ctx, grad):
@@ -99,7 +99,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data @ b.data
+        return a.array @ b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -113,9 +113,9 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b, smallest=False):
-        xp, a_wins = get_array_module(a.data), (a.data < b.data if smallest else a.data > b.data)
-        ctx.share_a = a_wins + 0.5 * (a.data == b.data)
-        return xp.minimum(a.data, b.data) if smallest else xp.maximum(a.data, b.data)
+        xp, a_wins = get_array_module(a.array), (a.array < b.array if smallest else a.array > b.array)
+        ctx.share_a = a_wins + 0.5 * (a.array == b.array)
+        return xp.minimum(a.array, b.array) if smallest else xp.maximum(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -129,7 +129,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
-        return get_array_module(a.data).where(cond.data, a.data, b.data)
+        return get_array_module(a.array).where(cond.array, a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):

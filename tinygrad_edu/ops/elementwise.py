@@ -11,7 +11,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return get_array_module(x.data).exp(x.data)
+        return get_array_module(x.array).exp(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -24,7 +24,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x.data).log(x.data)
+        return get_array_module(x.array).log(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -37,7 +37,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return get_array_module(x.data).sqrt(x.data)
+        return get_array_module(x.array).sqrt(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,12 +50,12 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x.data).abs(x.data)
+        return get_array_module(x.array).abs(x.array)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * get_array_module(x.data).sign(x.data)
+        return grad * get_array_module(x.array).sign(x.array)
 
 
 class Tanh(Function):
@@ -63,7 +63,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return get_array_module(x.data).tanh(x.data)
+        return get_array_module(x.array).tanh(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -77,9 +77,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        xp = get_array_module(x.data)
-        e = xp.exp(-xp.abs(x.data))
-        return xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+        xp = get_array_module(x.array)
+        e = xp.exp(-xp.abs(x.array))
+        return xp.where(x.array >= 0, 1 / (1 + e), e / (1 + e))
 
     @staticmethod
     def backward(ctx, grad):
@@ -93,7 +93,7 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x.data).logaddexp(0, x.data)
+        return get_array_module(x.array).logaddexp(0, x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -107,12 +107,12 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return get_array_module(x.data).maximum(x.data, 0)
+        return get_array_module(x.array).maximum(x.array, 0)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * (x.data > 0)
+        return grad * (x.array > 0)
 
 
 class LeakyReLU(Function):
@@ -122,12 +122,12 @@ class LeakyReLU(Function):
     def forward(ctx, x, slope):
         ctx.save_for_backward(x)
         ctx.slope = slope
-        return get_array_module(x.data).where(x.data > 0, x.data, x.data * slope)
+        return get_array_module(x.array).where(x.array > 0, x.array, x.array * slope)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * get_array_module(x.data).where(x.data > 0, 1, ctx.slope).astype(grad.dtype)
+        return grad * get_array_module(x.array).where(x.array > 0, 1, ctx.slope).astype(grad.dtype)
 
 
 class Clip(Function):
@@ -137,13 +137,13 @@ class Clip(Function):
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
         ctx.bounds = lo, hi
-        return get_array_module(x.data).clip(x.data, lo, hi)
+        return get_array_module(x.array).clip(x.array, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return grad * ((x.data >= lo) & (x.data <= hi))
+        return grad * ((x.array >= lo) & (x.array <= hi))
 
 
 class Clone(Function):
@@ -151,7 +151,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data.copy()
+        return x.array.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -163,7 +163,7 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx, x, dtype):
-        return x.data.astype(dtype)
+        return x.array.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -176,7 +176,7 @@ class ToDevice(Function):
     @staticmethod
     def forward(ctx, x, device):
         ctx.source = x.device
-        return to_device(x.data, device)
+        return to_device(x.array, device)
 
     @staticmethod
     def backward(ctx, grad):

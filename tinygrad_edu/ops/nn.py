@@ -27,9 +27,9 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = x.data @ weight.data.T
+        out = x.array @ weight.array.T
         if bias is not None:
-            out += bias.data  # out is a fresh array: adding in place saves one temporary
+            out += bias.array  # out is a fresh array: adding in place saves one temporary
         return out
 
     @staticmethod
@@ -55,10 +55,10 @@ class BatchNorm(Function):
     def forward(ctx, x, weight, bias, axes, eps):
         ctx.save_for_backward(x, weight)
         ctx.axes, ctx.eps, ctx.per_feature = axes, eps, (1, x.shape[1]) + (1,) * (x.ndim - 2)
-        mean, var = x.data.mean(axis=axes, keepdims=True), x.data.var(axis=axes, keepdims=True)
-        y = (x.data - mean) / get_array_module(x.data).sqrt(var + eps)
-        y = y if weight is None else y * weight.data.reshape(ctx.per_feature)
-        return y if bias is None else y + bias.data.reshape(ctx.per_feature)
+        mean, var = x.array.mean(axis=axes, keepdims=True), x.array.var(axis=axes, keepdims=True)
+        y = (x.array - mean) / get_array_module(x.array).sqrt(var + eps)
+        y = y if weight is None else y * weight.array.reshape(ctx.per_feature)
+        return y if bias is None else y + bias.array.reshape(ctx.per_feature)
 
     @staticmethod
     def backward(ctx, grad):
@@ -82,10 +82,10 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, logits, target, reduction):
-        xp, shifted = get_array_module(logits.data), logits.data - logits.data.max(axis=-1, keepdims=True)
+        xp, shifted = get_array_module(logits.array), logits.array - logits.array.max(axis=-1, keepdims=True)
         ctx.save_for_backward(logits)
         ctx.log_probs = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))  # (also read by fused.py)
-        ctx.classes, ctx.reduction = target.data, reduction
+        ctx.classes, ctx.reduction = target.array, reduction
         return _reduced(-_picked(ctx.log_probs, ctx.classes), reduction)
 
     @staticmethod
@@ -101,8 +101,8 @@ class NegativeLogLikelihood(Function):
 
     @staticmethod
     def forward(ctx, input, target, reduction):  # noqa: A002
-        ctx.classes, ctx.classes_count, ctx.reduction = target.data, input.shape[-1], reduction
-        return _reduced(-_picked(input.data, ctx.classes), reduction)
+        ctx.classes, ctx.classes_count, ctx.reduction = target.array, input.shape[-1], reduction
+        return _reduced(-_picked(input.array, ctx.classes), reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -119,13 +119,13 @@ class MeanSquaredError(Function):
     def forward(ctx, input, target, reduction):  # noqa: A002
         ctx.save_for_backward(input, target)
         ctx.reduction = reduction
-        diff = input.data - target.data
+        diff = input.array - target.array
         return _reduced(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         input, target = ctx.saved_tensors  # noqa: A001
-        grad_input = (input - target) * _per_element(grad, ctx.reduction, input.data.size, scale=2)
+        grad_input = (input - target) * _per_element(grad, ctx.reduction, input.array.size, scale=2)
         return grad_input, (-grad_input if ctx.needs_input_grad[1] else None)
 
 
@@ -139,7 +139,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, input, target, reduction):  # noqa: A002
-        xp, p, t = get_array_module(input.data), input.data, target.data
+        xp, p, t = get_array_module(input.array), input.array, target.array
         with np.errstate(divide="ignore"):  # log(0) = -inf is expected at p = 0 or 1: it is clamped next
             log_p, log_not_p = xp.maximum(xp.log(p), -100.0), xp.maximum(xp.log(1 - p), -100.0)
         ctx.save_for_backward(input, target)
@@ -149,7 +149,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         p, t = ctx.saved_tensors
-        per_element = _per_element(grad, ctx.reduction, p.data.size)
+        per_element = _per_element(grad, ctx.reduction, p.array.size)
         need_p, need_t = ctx.needs_input_grad
         grad_p = (p - t) / (p * (1 - p)).clip(min=1e-12) * per_element if need_p else None
         grad_t = ((1 - p).log().clip(min=-100.0) - p.log().clip(min=-100.0)) * per_element if need_t else None
@@ -183,4 +183,4 @@ def _picked(x: Any, classes: Any) -> Any:
 
 def _one_hot(classes: Any, count: int, like: Any) -> Any:
     """Rows of the identity matrix: row i has a 1 in column classes[i], in ``like``'s dtype and device."""
-    return get_array_module(like.data).eye(count, dtype=like.dtype)[classes]
+    return get_array_module(like.array).eye(count, dtype=like.dtype)[classes]

@@ -20,7 +20,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.input_shape, ctx.axis = x.shape, axis
-        return x.data.sum(axis=axis, keepdims=keepdims)
+        return x.array.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):  # the summed axes put back as size 1, then dL/dy copied along them
@@ -33,10 +33,10 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, correction):
-        mean = x.data.mean(axis=axis, keepdims=True)
+        mean = x.array.mean(axis=axis, keepdims=True)
         ctx.save_for_backward(x)
-        ctx.axis, ctx.kept_shape, ctx.divisor = axis, mean.shape, max(x.data.size // max(mean.size, 1) - correction, 0)
-        return ((x.data - mean) ** 2).sum(axis=axis, keepdims=keepdims) / ctx.divisor
+        ctx.axis, ctx.kept_shape, ctx.divisor = axis, mean.shape, max(x.array.size // max(mean.size, 1) - correction, 0)
+        return ((x.array - mean) ** 2).sum(axis=axis, keepdims=keepdims) / ctx.divisor
 
     @staticmethod
     def backward(ctx, grad):  # the path through m adds nothing: sum_i (x_i - m) = 0
@@ -50,11 +50,11 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        xp, peak = get_array_module(x.data), x.data.max(axis=axis, keepdims=True)
+        xp, peak = get_array_module(x.array), x.array.max(axis=axis, keepdims=True)
         ctx.axis, ctx.peak = axis, xp.where(xp.isfinite(peak), peak, 0)  # a row of -inf gives -inf, not NaN
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):  # log(0) = -inf for such a row, as it should be
-            return xp.log(xp.exp(x.data - ctx.peak).sum(axis=axis, keepdims=True)) + ctx.peak
+            return xp.log(xp.exp(x.array - ctx.peak).sum(axis=axis, keepdims=True)) + ctx.peak
 
     @staticmethod
     def backward(ctx, grad):
@@ -67,14 +67,14 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, smallest=False):
-        kept = (x.data.min if smallest else x.data.max)(axis=axis, keepdims=True)
+        kept = (x.array.min if smallest else x.array.max)(axis=axis, keepdims=True)
         ctx.save_for_backward(x)
         ctx.kept, ctx.axis = kept, axis
         return kept if keepdims else kept.squeeze(axis)
 
     @staticmethod
     def backward(ctx, grad):
-        winners = (ctx.saved_tensors[0].data == ctx.kept).astype(grad.dtype)
+        winners = (ctx.saved_tensors[0].array == ctx.kept).astype(grad.dtype)
         winners /= winners.sum(axis=ctx.axis, keepdims=True)  # ties share the gradient, so it sums to 1
         return grad.reshape(ctx.kept.shape) * winners
 
@@ -84,8 +84,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        xp = get_array_module(x.data)
-        e = xp.exp(x.data - x.data.max(axis=axis, keepdims=True))
+        xp = get_array_module(x.array)
+        e = xp.exp(x.array - x.array.max(axis=axis, keepdims=True))
         ctx.axis = axis
         return e / e.sum(axis=axis, keepdims=True)
 
@@ -101,8 +101,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        xp = get_array_module(x.data)
-        shifted = x.data - x.data.max(axis=axis, keepdims=True)
+        xp = get_array_module(x.array)
+        shifted = x.array - x.array.max(axis=axis, keepdims=True)
         ctx.axis = axis
         return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 

@@ -1,4 +1,4 @@
-"""Shape and indexing: reshape, permute (transpose), expand, indexing and its adjoint, cat."""
+"""Shape and indexing: reshape, permute (transpose), expand, indexing, its adjoint and assignment, cat."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..tensor import _wrap
 
 
 class Reshape(Function):
@@ -15,7 +16,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.input_shape = x.shape
-        return x.data.reshape(shape)
+        return x.array.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -28,12 +29,12 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return x.data.transpose(axes)
+        return x.array.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad):
         inverse = tuple(sorted(range(len(ctx.axes)), key=ctx.axes.__getitem__))
-        return grad.transpose(*inverse)
+        return grad.permute(*inverse)
 
 
 class Expand(Function):
@@ -44,7 +45,7 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return get_array_module(x.data).broadcast_to(x.data, shape)
+        return get_array_module(x.array).broadcast_to(x.array, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -57,7 +58,7 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.index, ctx.input_shape = index, x.shape
-        return x.data[index]
+        return x.array[index]
 
     @staticmethod
     def backward(ctx, grad):
@@ -69,16 +70,35 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, index, shape):
-        ctx.index, out = index, get_array_module(x.data).zeros(shape, dtype=x.dtype)
+        ctx.index, out = index, get_array_module(x.array).zeros(shape, dtype=x.dtype)
         if _is_basic_index(index):  # ints and slices never pick an element twice
-            out[index] = x.data
+            out[index] = x.array
         else:  # index arrays may repeat an element: add.at adds every repeat
-            get_array_module(x.data).add.at(out, index, x.data)
+            get_array_module(x.array).add.at(out, index, x.array)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         return GetItem.apply(grad, index=ctx.index)
+
+
+class SetItem(Function):
+    """setitem: y = x with y[index] = v; dL/dx = dL/dy with zeros at index, dL/dv = dL/dy[index].
+
+    The result of ``t[index] = v`` on a tensor in the graph (see inplace.py).
+    """
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index, out = index, x.array.copy()
+        out[index] = value.array
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_x, need_value = ctx.needs_input_grad
+        cleared = SetItem.apply(grad, _wrap(get_array_module(grad.array).zeros((), grad.dtype)), index=ctx.index)
+        return (cleared if need_x else None), (grad[ctx.index] if need_value else None)
 
 
 def _is_basic_index(index: Any) -> bool:
@@ -92,7 +112,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, *tensors, axis):
         ctx.axis, ctx.sizes = axis, [t.shape[axis] for t in tensors]
-        return get_array_module(tensors[0].data).concatenate([t.data for t in tensors], axis=axis)
+        return get_array_module(tensors[0].array).concatenate([t.array for t in tensors], axis=axis)
 
     @staticmethod
     def backward(ctx, grad):

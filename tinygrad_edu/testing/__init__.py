@@ -17,7 +17,7 @@ To check a Function of your own, describe it with a row and hand the row's examp
 ...     @staticmethod
 ...     def forward(ctx, x):
 ...         ctx.save_for_backward(x)
-...         return x.data**3
+...         return x.array**3
 ...     @staticmethod
 ...     def backward(ctx, grad):
 ...         (x,) = ctx.saved_tensors
@@ -25,7 +25,7 @@ To check a Function of your own, describe it with a row and hand the row's examp
 >>> spec = OpSpec("cube", lambda lib, x: Cube.apply(x), lambda x: x**3, "unary")
 >>> inputs, params = example_arguments(spec, np.random.default_rng(0))  # float64, in spec.domain
 >>> out = spec.fn(*inputs, **params)
->>> bool(np.allclose(out.numpy(), spec.reference(*(x.numpy() for x in inputs), **params)))
+>>> bool(np.allclose(out.detach().numpy(), spec.reference(*(x.detach().numpy() for x in inputs), **params)))
 True
 >>> tg.gradcheck(lambda *xs: spec.fn(*xs, **params), inputs)
 True

@@ -178,6 +178,25 @@ def _bce_with_logits(z: np.ndarray, t: np.ndarray, reduction: str = "mean") -> n
     return _reduce_loss(np.logaddexp(0.0, z) - t * z, reduction)
 
 
+def _in_place(method: str) -> Callable[..., Any]:
+    """An in-place method applied to a tensor in the graph: ``y = a + 0 * b`` (the broadcast shape,
+    with a history), then ``y.method(b)``. Its gradients flow through the node the write records."""
+
+    def op(lib: ModuleType, a: Any, b: Any) -> Any:
+        y = a + 0 * b
+        getattr(y, method)(b)
+        return y
+
+    return op
+
+
+def _assigned_where_positive(lib: ModuleType, x: Any) -> Any:
+    """``y = 2 x``, then ``y[x > 0] = x[x > 0] ** 2`` written in place (a recorded setitem)."""
+    y = x * 2
+    y[x > 0] = x[x > 0] ** 2
+    return y
+
+
 # ----------------------------------------------------------------------------- the table
 POSITIVE: Domain = (0.2, 4.0)
 PROBABILITY: Domain = (0.0, 1.0)
@@ -190,6 +209,15 @@ OP_SPECS: tuple[OpSpec, ...] = (
     OpSpec("mul", lambda lib, a, b: a * b, np.multiply, "binary", 2),
     OpSpec("div", lambda lib, a, b: a / b, np.divide, "binary", 2, domain=((-3.0, 3.0), POSITIVE)),
     OpSpec("pow", lambda lib, a, b: a**b, np.power, "binary", 2, domain=(POSITIVE, (-2.0, 2.0))),
+    # in place, on tensors in the graph: each write is recorded as the op's node
+    OpSpec("add_", _in_place("add_"), np.add, "binary", 2),
+    OpSpec("sub_", _in_place("sub_"), np.subtract, "binary", 2),
+    OpSpec("mul_", _in_place("mul_"), np.multiply, "binary", 2),
+    OpSpec("div_", _in_place("div_"), np.divide, "binary", 2, domain=((-3.0, 3.0), POSITIVE)),
+    OpSpec("copy_", _in_place("copy_"), lambda a, b: np.broadcast_to(b, np.broadcast_shapes(a.shape, b.shape)).copy(),
+           "binary", 2),
+    OpSpec("setitem", _assigned_where_positive, lambda x: np.where(x > 0, x**2, 2 * x), "unary", kinks=(0.0,),
+           smooth=False),
     OpSpec("maximum", lambda lib, a, b: lib.maximum(a, b), np.maximum, "binary", 2, distinct=True, smooth=False),
     OpSpec("minimum", lambda lib, a, b: lib.minimum(a, b), np.minimum, "binary", 2, distinct=True, smooth=False),
     OpSpec("matmul", lambda lib, a, b: a @ b, np.matmul, "matmul", 2),

@@ -229,7 +229,7 @@ def tolerances_for(spec: OpSpec, dtype: str, inputs: tuple) -> Tolerances:
     tol = TOLERANCES[dtype]
     if not spec.distinct:
         return tol
-    largest = max(t.size for t in inputs if t.requires_grad)
+    largest = max(t.numel() for t in inputs if t.requires_grad)
     return replace(tol, eps=min(tol.eps, grid_step(spec, largest) / 10))
 
 
@@ -250,7 +250,7 @@ def _check_case(spec: OpSpec, size: str, dtype: str, mode: str, comparison: Comp
     case = Case(
         op=spec.name,
         size=size,
-        elements=sum(t.size for t in differentiable),
+        elements=sum(t.numel() for t in differentiable),
         shapes=" ".join("x".join(map(str, t.shape)) or "()" for t in differentiable),
         dtype=dtype,
         mode=mode,
