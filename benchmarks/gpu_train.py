@@ -115,8 +115,8 @@ def tinygrad_implementation(
     model = sequential_mlp(nn, workload["sizes"])
     linears = list(model[::2])
     for layer, (w, b) in zip(linears, initial_weights(workload["sizes"]), strict=True):
-        layer.weight.array[...] = w  # still on the CPU: NumPy into NumPy
-        layer.bias.array[...] = b
+        layer.weight.data[...] = w  # still on the CPU: NumPy into NumPy
+        layer.bias.data[...] = b
     model.to("cuda")
     optimizer = optim.SGD(model.parameters(), lr=LR)
     data = [(tg.Tensor(x, device="cuda"), tg.Tensor(y, device="cuda")) for x, y in host_batches]

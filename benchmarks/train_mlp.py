@@ -117,8 +117,8 @@ def autograd_step_factory(
     """The same step in any engine with PyTorch's API: tinygrad_edu, or PyTorch itself."""
     model = sequential_mlp(nn_module, workload["sizes"])
     for layer, (w, b) in zip(model[::2], initial_weights(workload["sizes"]), strict=True):
-        layer.weight.array[...] = tensor(w).array
-        layer.bias.array[...] = tensor(b).array
+        layer.weight.data[...] = tensor(w)
+        layer.bias.data[...] = tensor(b)
     optimizer = optim_module.SGD(model.parameters(), lr=LR)
     loss_fn = functional.cross_entropy if workload["loss"] == "cross_entropy" else functional.mse_loss
 

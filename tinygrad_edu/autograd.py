@@ -356,7 +356,7 @@ def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
                 f"input of shape {tuple(tensor.shape)}; each gradient must have its input's shape"
             )
         axes = (*range(extra), *(extra + i for i, s in enumerate(tensor.shape) if s == 1 != grad.shape[extra + i]))
-        grad = grad.sum(axis=axes, keepdims=True).reshape(tensor.shape)
+        grad = grad.sum(axis=axes, keepdims=True).reshape(target.shape)
     return grad if grad.array.dtype == target.dtype else grad.to(tensor.dtype)
 
 
@@ -429,7 +429,7 @@ def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
                 f"{tuple(output.shape)}; "
                 f"reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {tuple(output.shape)}"
             )
-        return _wrap(backend.get_array_module(output.array).ones(output.shape, dtype=output.dtype))
+        return _wrap(backend.get_array_module(output.array).ones(output.array.shape, dtype=output.array.dtype))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
     if gradient.shape != output.shape:
         raise RuntimeError(

@@ -115,9 +115,7 @@ def set_item(target: Tensor, index: Any, value: Any) -> None:
     if autograd.is_grad_enabled() and (target._requires_grad or value._requires_grad):
         update(target, "setitem", lambda t, v: ops.SetItem.apply(t, v, index=index), value)
         return
-    if value.array.dtype.kind == "f" and target.array.dtype.kind != "f":
-        raise RuntimeError(f"setitem: cannot write {value.dtype} values into a {target.dtype} tensor; convert it first")
-    target.array[index] = value.array
+    target.array[index] = value.array  # cast to target's dtype, as PyTorch (floats into integers truncate)
     mark_written(target)
 
 

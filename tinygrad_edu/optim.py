@@ -464,9 +464,9 @@ def _check_at_least_zero(optimizer: Optimizer, options: dict[str, Any], *names: 
 def _gradient_array(p: Tensor, index: int) -> Array:
     """The array of ``p.grad``, in ``p``'s dtype (a .grad set by hand may differ)."""
     grad = p.grad.array
-    if grad.shape != p.shape:
+    if grad.shape != p.array.shape:
         raise ValueError(f"parameter {index} has shape {tuple(p.shape)}, but its .grad has shape {tuple(grad.shape)}")
-    return grad if grad.dtype == p.dtype else grad.astype(p.dtype)
+    return grad if grad.dtype == p.array.dtype else grad.astype(p.array.dtype)
 
 
 def _python_number(value: Any) -> Any:

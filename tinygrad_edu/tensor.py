@@ -135,7 +135,8 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - the NumPy/PyTorch name
         """All axes reversed (the matrix transpose for 2-D tensors)."""
-        return self if self.ndim < 2 else self.permute(tuple(range(self.ndim - 1, -1, -1)))
+        ndim = self.array.ndim
+        return self if ndim < 2 else ops.Transpose.apply(self, axes=tuple(range(ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name

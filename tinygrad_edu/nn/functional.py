@@ -126,7 +126,7 @@ def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
 # ----------------------------------------------------------------------------- linear
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch."""
-    if x.shape[-1:] != weight.shape[-1:]:
+    if x.array.shape[-1:] != weight.array.shape[-1:]:
         raise ValueError(
             f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
@@ -148,7 +148,7 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 
 
 def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
-    if input.shape != target.shape:
+    if input.array.shape != target.array.shape:
         raise ValueError(
             f"{name}: input shape {tuple(input.shape)} and target shape {tuple(target.shape)} differ; "
             "broadcasting them would silently compare every prediction with every target. "

@@ -19,7 +19,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.input_shape, ctx.axis = x.shape, axis
+        ctx.input_shape, ctx.axis = x.array.shape, axis
         return x.array.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod

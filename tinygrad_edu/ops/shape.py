@@ -15,7 +15,7 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.input_shape = x.shape
+        ctx.input_shape = x.array.shape
         return x.array.reshape(shape)
 
     @staticmethod
@@ -57,7 +57,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.index, ctx.input_shape = index, x.shape
+        ctx.index, ctx.input_shape = index, x.array.shape
         return x.array[index]
 
     @staticmethod
