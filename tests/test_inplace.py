@@ -183,7 +183,7 @@ def test_modifying_a_saved_intermediate_is_refused_as_in_torch() -> None:
         h = a * 2
         z = (h * h).sum()  # Mul saves h
         h += 1
-        with pytest.raises(RuntimeError, match="modified by an inplace operation|modified in place"):
+        with pytest.raises(RuntimeError, match=r"modified by an inplace operation|modified in place"):
             z.backward()
 
 

@@ -22,7 +22,9 @@ TO_TINYGRAD_EDU = {
     "import torch.nn as nn\n": "import tinygrad_edu.nn as nn\n",
     "import torch.nn.functional as F\n": "from tinygrad_edu.nn import functional as F\n",
     "import torch.optim as optim\n": "import tinygrad_edu.optim as optim\n",
-    "from torch.utils.data import DataLoader, TensorDataset\n": "from tinygrad_edu.data import DataLoader, TensorDataset\n",
+    "from torch.utils.data import DataLoader, TensorDataset\n": (
+        "from tinygrad_edu.data import DataLoader, TensorDataset\n"
+    ),
     "from torchvision import datasets, transforms\n": "from tinygrad_edu import datasets, transforms\n",
 }
 NUMBER = re.compile(r"-?\d+\.?\d*(?:e[-+]?\d+)?")
