@@ -270,3 +270,28 @@ def test_fill_and_copy_in_the_graph_send_zero_to_the_old_values() -> None:
     (y * tg.Tensor([1.0, 2.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
     np.testing.assert_array_equal(source.grad.numpy(), [3.0])
+
+
+def test_a_write_into_a_view_counts_for_the_tensor_it_views() -> None:
+    """reshape and indexing return views of the same memory: a write to one is a write to both."""
+    x = tg.Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    w = tg.Tensor([1.0, 1.0], requires_grad=True)
+    loss = (x.reshape(2, 2) * w).sum()  # Mul saves the view
+    with tg.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"Mul: a tensor it saved.*shape \(2, 2\)"):
+        loss.backward()
+    row = tg.zeros(2, 3)[0]
+    base_free = tg.zeros(2, 3)
+    view = base_free[1]
+    view.fill_(2.0)
+    assert base_free._version == 1 and base_free.tolist() == [[0.0] * 3, [2.0] * 3] and row._version == 0
+
+
+def test_writing_into_a_view_inside_the_graph_is_a_clear_error() -> None:
+    y = tg.ones(2, 3, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"view of another tensor's memory.*clone"):
+        y[0].mul_(3.0)
+    buffer = tg.zeros(2, 3)
+    with pytest.raises(RuntimeError, match=r"view of another tensor's memory"):
+        buffer[1].add_(tg.ones(3, requires_grad=True))

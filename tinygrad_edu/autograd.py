@@ -98,6 +98,24 @@ class _Writes:
     latest = -1  # the sequence number of the latest in-place write (see inplace.py)
 
 
+class Versions:
+    """How often a block of memory was written in place, and when last (a sequence number).
+    Tensors on the same memory (``t.data``, ``t.detach()``, a view made by reshape or indexing)
+    share one."""
+
+    __slots__ = ("count", "last_write")
+
+    def __init__(self) -> None:
+        self.count, self.last_write = 0, -1
+
+
+def versions_of(tensor: Tensor) -> Versions:
+    """The counter of ``tensor``'s memory, made on first use (most tensors are never written)."""
+    if tensor._versions is None:
+        tensor._versions = Versions()
+    return tensor._versions
+
+
 def note_write(at: int | None = None) -> int:
     """Record an in-place write at sequence number ``at`` (default: now) and return that number."""
     at = next(_sequence) if at is None else at
@@ -172,10 +190,10 @@ class Function:
         ctx = cls()
         needs = tuple([getattr(t, "_requires_grad", False) for t in inputs]) if _grad_mode.enabled else ()
         if True not in needs:  # nothing to record: under no_grad, in a backward pass, or constants only
-            return _wrap(_forward(ctx, inputs, params))
+            return _output(_forward(ctx, inputs, params), inputs)
         _grad_mode.enabled = False  # forward itself is never recorded
         try:
-            out = _wrap(_forward(ctx, inputs, params))
+            out = _output(_forward(ctx, inputs, params), inputs)
         finally:
             _grad_mode.enabled = True
         if out.array.dtype.kind == "f":  # integer and bool results are constants
@@ -209,6 +227,20 @@ def _forward(ctx: Function, inputs: tuple, params: dict) -> Any:
     except (ValueError, TypeError, IndexError) as error:
         raise _operation_error(type(ctx), inputs, error) from error
     return result.array if isinstance(result, Tensor) else result
+
+
+def _output(result: Any, inputs: tuple) -> Tensor:
+    """The output Tensor of a forward pass. A view of an input's memory (NumPy's reshape, transpose
+    and basic indexing return views) shares that input's version counter: a write to either is a
+    write to both."""
+    out = _wrap(result)
+    base = out.array.base
+    if base is not None:
+        for t in inputs:
+            if isinstance(t, Tensor) and (base is t.array or base is t.array.base):
+                out._versions = versions_of(t)
+                break
+    return out
 
 
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:

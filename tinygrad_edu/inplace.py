@@ -4,7 +4,8 @@ A node that saved a tensor for its backward pass needs that tensor's values as t
 forward pass. Every in-place write therefore stamps the tensor with the sequence number of the
 moment it happened; when ``backward`` reads a saved tensor that was written after its node was
 recorded, it refuses with an error that names the op and the tensor, instead of silently using
-the new values. Tensors that share memory (``t.data``, ``t.detach()``) share one counter.
+the new values. Tensors that share memory (``t.data``, ``t.detach()``, a view made by reshape
+or indexing) share one counter (``autograd.Versions``).
 """
 
 from __future__ import annotations
@@ -14,23 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import autograd, backend, creation, ops
+from .autograd import versions_of
 from .tensor import Tensor, _as_operand, _wrap
-
-
-class Versions:
-    """How often a block of memory was written in place, and when last (a node sequence number)."""
-
-    __slots__ = ("count", "last_write")
-
-    def __init__(self) -> None:
-        self.count, self.last_write = 0, -1
-
-
-def versions_of(tensor: Tensor) -> Versions:
-    """The counter of ``tensor``'s memory, made on first use (most tensors are never written)."""
-    if tensor._versions is None:
-        tensor._versions = Versions()
-    return tensor._versions
 
 
 def alias(tensor: Tensor) -> Tensor:
@@ -76,6 +62,12 @@ def update(target: Tensor, name: str, compute: Callable[..., Tensor], *operands:
             f"{name}: a leaf tensor that requires grad (shape {tuple(target.shape)}) is being used in an in-place "
             "operation. Update parameters inside `with tg.no_grad():` (as an optimizer step does), or use an "
             "out-of-place op (x = x + y instead of x += y)."
+        )
+    if target.array.base is not None:  # a view: the tensor it shares memory with would change unrecorded
+        raise RuntimeError(
+            f"{name}: this tensor (shape {tuple(target.shape)}) is a view of another tensor's memory (made by "
+            "reshape, view, transpose or indexing), and writing into it inside the graph is not supported; "
+            "write into a copy (.clone()) or into the original tensor"
         )
     before = _wrap(target.array.copy())  # the old values, for nodes that save their input
     before._ctx, before._requires_grad = target._ctx, target._requires_grad
