@@ -77,6 +77,11 @@ def get_default_device() -> device:
     return _default_device
 
 
+def names_device(value: Any) -> bool:
+    """True for a ``device`` or a device name (``"cuda:0"``): how ``to(...)`` tells devices from dtypes."""
+    return isinstance(value, device) or (isinstance(value, str) and value.partition(":")[0].lower() in DEVICES)
+
+
 def normalize_device(where: Any) -> str:
     """Return ``"cpu"`` or ``"cuda"`` for a device or a device name (``None``: the default device)."""
     if where is None:

@@ -147,3 +147,25 @@ def cast_for(a: np.dtype, b: np.dtype) -> np.dtype | None:
     if floating is None or a.kind == b.kind or np.result_type(a, b) == floating:
         return None
     return floating
+
+
+_CAST_CALLS = {"float16": ".half()", "float32": ".float()", "float64": ".double()", "int64": ".long()"}
+
+
+def mismatch_error(op: str, operands: dict[str, Any]) -> RuntimeError:
+    """The error for an op whose operands (named Tensors, None skipped) must share one dtype but do
+    not, as PyTorch refuses ``float32 @ float64``: it names the op, each dtype and shape, and the cast."""
+    given = {name: t for name, t in operands.items() if t is not None}
+    (first, a), *others = given.items()
+    second, b = next((name, t) for name, t in others if t.array.dtype != a.array.dtype)
+    described = ", ".join(f"{name} {as_dtype(t.array.dtype)} of shape {tuple(t.shape)}" for name, t in given.items())
+    if a.array.dtype.kind == "f" and b.array.dtype.kind == "f":
+        fix = f"convert {first} with {first}{_cast_call(b.array.dtype)} (or {second} with {second}{_cast_call(a.array.dtype)})"
+    else:  # convert the integer one: a float operand cast to integers would lose its fractions
+        (name, target) = (second, a) if b.array.dtype.kind != "f" and a.array.dtype.kind == "f" else (first, b)
+        fix = f"convert {name} with {name}{_cast_call(target.array.dtype)}"
+    return RuntimeError(f"{op}: expected operands of one dtype, got {described}; {fix}")
+
+
+def _cast_call(dtype: np.dtype) -> str:
+    return _CAST_CALLS.get(dtype.name, f".to(tinygrad_edu.{dtype.name})")

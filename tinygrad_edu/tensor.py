@@ -249,7 +249,7 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, backend.device) or (isinstance(arg, str) and _is_device_name(arg)):
+            elif backend.names_device(arg):
                 device = arg
             else:
                 dtype = arg
@@ -341,10 +341,10 @@ class Tensor:
         return ops.Pow.apply(*_operands(self, other, reverse=True))
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return _matmul(*_operands(self, other))
+        return _matmul(self, _as_operand(other, self))  # no promotion: _matmul refuses mixed dtypes
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return _matmul(*_operands(self, other, reverse=True))
+        return _matmul(_as_operand(other, self), self)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -711,10 +711,6 @@ def _floating(tensor: Tensor) -> Tensor:
     return tensor if tensor.array.dtype.kind == "f" else tensor.to(default_float())
 
 
-def _is_device_name(name: str) -> bool:
-    return name.partition(":")[0].lower() in backend.DEVICES
-
-
 def _integer_range(dtype: np.dtype) -> tuple[int, int]:
     """The smallest and largest value of an integer (or bool) dtype."""
     if dtype.kind == "b":
@@ -738,7 +734,10 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b``. A 1-D operand is first made a matrix, as NumPy reads it (a row (1, n) on the left,
-    a column (n, 1) on the right), and that axis is removed from the product again."""
+    a column (n, 1) on the right), and that axis is removed from the product again. The operands
+    must share one dtype, as in PyTorch (no silent float64 product of float32 and float64)."""
+    if a.array.dtype != b.array.dtype and a.array.ndim and b.array.ndim:  # 0-d operands get their own error below
+        raise dtypes.mismatch_error("matmul", {"a": a, "b": b})
     a_shape, b_shape = a.array.shape, b.array.shape
     if len(a_shape) > 1 and len(b_shape) > 1 and a_shape[-1] == b_shape[-2]:  # two matrices (or batches)
         return ops.MatMul.apply(a, b)
