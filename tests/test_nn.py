@@ -291,7 +291,7 @@ def test_linear_refuses_an_input_of_another_dtype_as_torch(dtype: str) -> None:
     torch = pytest.importorskip("torch")
     with pytest.raises(RuntimeError):
         torch.nn.Linear(3, 2)(torch.ones(4, 3, dtype=getattr(torch, dtype)))
-    with pytest.raises(RuntimeError, match=r"linear.*tinygrad_edu\.%s.*\(4, 3\).*input\.float\(\)" % dtype):
+    with pytest.raises(RuntimeError, match=rf"linear.*tinygrad_edu\.{dtype}.*\(4, 3\).*input\.float\(\)"):
         nn.Linear(3, 2)(tg.ones(4, 3, dtype=dtype))
 
 

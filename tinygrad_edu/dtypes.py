@@ -160,7 +160,8 @@ def mismatch_error(op: str, operands: dict[str, Any]) -> RuntimeError:
     second, b = next((name, t) for name, t in others if t.array.dtype != a.array.dtype)
     described = ", ".join(f"{name} {as_dtype(t.array.dtype)} of shape {tuple(t.shape)}" for name, t in given.items())
     if a.array.dtype.kind == "f" and b.array.dtype.kind == "f":
-        fix = f"convert {first} with {first}{_cast_call(b.array.dtype)} (or {second} with {second}{_cast_call(a.array.dtype)})"
+        fix = f"convert {first} with {first}{_cast_call(b.array.dtype)}"
+        fix += f" (or {second} with {second}{_cast_call(a.array.dtype)})"
     else:  # convert the integer one: a float operand cast to integers would lose its fractions
         (name, target) = (second, a) if b.array.dtype.kind != "f" and a.array.dtype.kind == "f" else (first, b)
         fix = f"convert {name} with {name}{_cast_call(target.array.dtype)}"
