@@ -30,7 +30,7 @@ for name, leaf in zip("abcf", (a, b, c, f), strict=True):
 
 # 3. The same engine on tensors, with broadcasting: the bias is added to every row, so its
 #    gradient is summed over the rows.
-x = tg.Tensor(np.arange(6.0).reshape(3, 2))
+x = tg.arange(6.0).reshape(3, 2)
 w = tg.Tensor([[1.0], [-1.0]], requires_grad=True)
 bias = tg.Tensor([0.5], requires_grad=True)
 loss = (x @ w + bias).sigmoid().mean()
@@ -77,7 +77,7 @@ print(f"5. d/dx x**3 = {dy_dx.tolist()}, d2/dx2 x**3 = {d2y_dx2.tolist()} (6x = 
 # 6. Training is backward() in a loop. Gradient descent by hand, on bare tensors: learn the line
 #    y = 2*x1 - x2 + 1 from 32 points. Each step the loss's gradient says which way is uphill for
 #    every weight, and the weight takes a small step the other way.
-x = tg.Tensor(np.random.default_rng(0).uniform(-1.0, 1.0, size=(32, 2)))
+x = tg.Tensor(np.random.default_rng(0).uniform(-1.0, 1.0, size=(32, 2)), dtype=tg.float32)
 y = x @ tg.Tensor([[2.0], [-1.0]]) + 1.0
 w = tg.zeros(2, 1, requires_grad=True)
 bias = tg.zeros(1, requires_grad=True)

@@ -122,8 +122,6 @@ MIXED_BINARY_CASES: dict[str, Callable[[tg.Tensor, tg.Tensor], tg.Tensor]] = {
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
     "pow": lambda a, b: a**b,
-    "matmul": lambda a, b: a @ b.T,
-    "rmatmul": lambda a, b: b @ a.T,
     "maximum": lambda a, b: tg.maximum(a, b),
     "minimum": lambda a, b: tg.minimum(a, b),
     "where": lambda a, b: tg.where(a > b, a, b),
@@ -144,6 +142,32 @@ def test_float32_with_float64_promotes_and_casts_gradients_back(name: str, order
     y.backward(_random_like(y).to("float64"))
     assert a.grad.dtype == F32 and b.grad.dtype == F64
     assert a.grad.shape == a.shape and b.grad.shape == b.shape
+
+
+@pytest.mark.parametrize(
+    ("left", "right"), [("float32", "float64"), ("float64", "float32"), ("int64", "float32"), ("float32", "int64")]
+)
+def test_matmul_refuses_mixed_dtypes_as_torch_does(left: str, right: str) -> None:
+    """PyTorch refuses float32 @ float64 (and an integer with a float) instead of promoting; so do we,
+    naming the op, both dtypes and shapes, and the cast that fixes it."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3, dtype=getattr(torch, left)) @ torch.ones(3, 4, dtype=getattr(torch, right))
+    with pytest.raises(RuntimeError) as error:
+        tg.ones(2, 3, dtype=left) @ tg.ones(3, 4, dtype=right)
+    message = str(error.value)
+    assert "matmul" in message and f"tinygrad_edu.{left}" in message and f"tinygrad_edu.{right}" in message
+    assert "(2, 3)" in message and "(3, 4)" in message
+    cast = {"float32": ".float()", "float64": ".double()"}
+    assert f"a{cast[right]}" in message if right in cast else f"b{cast[left]}" in message
+
+
+def test_matmul_of_integers_stays_integer_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+    a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
+    ours, theirs = tg.tensor(a) @ tg.tensor(b), torch.tensor(a) @ torch.tensor(b)
+    assert ours.dtype == tg.int64 and str(theirs.dtype) == "torch.int64"
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 def test_mixed_dtype_gradient_values(device: str) -> None:

@@ -132,7 +132,7 @@ def test_model_state_dict_round_trips_through_load_state_dict(tmp_path: Path) ->
     tg.manual_seed(1)
     fresh = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     fresh.load_state_dict(load(tmp_path / "model.safetensors"))
-    x = tg.Tensor(np.random.default_rng(0).standard_normal((5, 4)))
+    x = tg.Tensor(np.random.default_rng(0).standard_normal((5, 4)), dtype=tg.float32)
     np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
 
 

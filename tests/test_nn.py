@@ -285,15 +285,28 @@ def test_manual_seed_makes_init_reproducible() -> None:
     assert not np.array_equal(second.weight.detach().numpy(), third.weight.detach().numpy())
 
 
-def test_linear_promotes_mixed_dtypes_and_keeps_gradients_in_each_dtype() -> None:
-    layer = nn.Linear(3, 2)  # float32 weights
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_linear_refuses_an_input_of_another_dtype_as_torch(dtype: str) -> None:
+    """A float64 or integer input to a float32 layer is an error in PyTorch, not a float64 result."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.nn.Linear(3, 2)(torch.ones(4, 3, dtype=getattr(torch, dtype)))
+    with pytest.raises(RuntimeError, match=rf"linear.*tinygrad_edu\.{dtype}.*\(4, 3\).*input\.float\(\)"):
+        nn.Linear(3, 2)(tg.ones(4, 3, dtype=dtype))
+
+
+def test_linear_in_float64_after_double_keeps_its_parameters_and_gradients() -> None:
+    layer = nn.Linear(3, 2)
+    weight = layer.weight
     x = tg.Tensor(normal(4, 3, dtype="float64"), requires_grad=True)
+    layer(x.float()).sum().backward()
+    assert layer.double() is layer and layer.weight is weight  # cast in place, as PyTorch
+    assert weight.dtype == tg.float64 and weight.grad.dtype == tg.float64
     y = layer(x)
-    assert y.dtype == np.float64  # as NumPy: float32 with float64 gives float64
+    assert y.dtype == tg.float64
     y.sum().backward()
-    assert x.grad.dtype == np.float64
-    assert layer.weight.grad.dtype == np.float32 and layer.bias.grad.dtype == np.float32
-    assert layer(tg.Tensor(normal(4, 3))).dtype == np.float32
+    assert x.grad.dtype == tg.float64 and layer.bias.grad.dtype == tg.float64
+    assert layer.float().weight.dtype == tg.float32 and layer.half().bias.dtype == tg.float16
 
 
 def test_linear_without_bias() -> None:
@@ -438,13 +451,16 @@ def test_batchnorm_eval_uses_the_running_statistics_and_leaves_them_alone() -> N
     np.testing.assert_allclose(one_sample.detach().numpy(), expected[:1], rtol=1e-5, atol=1e-6)
 
 
-def test_batchnorm_promotes_mixed_dtypes_and_keeps_its_state_float32() -> None:
-    bn = nn.BatchNorm1d(3)
-    x = tg.Tensor(normal(5, 3, dtype="float64"), requires_grad=True)
-    y = bn(x)
-    y.sum().backward()
-    assert y.dtype == np.float64 and x.grad.dtype == np.float64
-    assert bn.weight.grad.dtype == np.float32 and bn.running_var.dtype == np.float32
+def test_batchnorm_refuses_an_input_of_another_dtype_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.nn.BatchNorm1d(3)(torch.ones(5, 3, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match=r"batch_norm.*float64.*running_var.*float32.*input\.float\(\)"):
+        nn.BatchNorm1d(3)(tg.ones(5, 3, dtype="float64"))
+    with pytest.raises(RuntimeError, match=r"batch_norm.*floating point.*int64"):
+        nn.BatchNorm1d(3)(tg.ones(5, 3, dtype="int64"))
+    bn = nn.BatchNorm1d(3).double()  # the fix the message names, the other way round
+    assert bn(tg.ones(5, 3, dtype="float64")).dtype == tg.float64 and bn.running_var.dtype == tg.float64
 
 
 @pytest.mark.parametrize("shape", [(2, 4), (2, 3, 4, 5), (3,)])
@@ -832,7 +848,7 @@ def test_batchnorm_matches_torch_in_training_and_eval(torch, shape: tuple) -> No
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor([1.5, -0.5, 2.0]))
         theirs.bias.copy_(torch.tensor([0.1, 0.2, -0.3]))
-    ours = nn.BatchNorm1d(3)
+    ours = nn.BatchNorm1d(3).double()
     ours.load_state_dict(as_numpy_state(theirs))
     x = normal(*shape, dtype="float64") * 3 + 1
     g = normal(*shape, seed=1, dtype="float64")

@@ -3,23 +3,57 @@
 import importlib.abc
 import sys
 
-import numpy as np
-
 # tensor first: it defines Tensor, then imports autograd and ops, which build on it (see its docstring).
 from .tensor import Tensor, cat, maximum, minimum, stack, where  # isort: skip
-from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad  # isort: skip
+from .autograd import (  # isort: skip
+    Function,
+    enable_grad,
+    grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .backend import device, get_default_device, set_default_device
 from .creation import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    Generator,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
     arange,
+    empty,
+    empty_like,
     eye,
+    from_numpy,
     full,
+    full_like,
+    get_rng_state,
+    linspace,
     manual_seed,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
+    randint,
     randn,
+    randn_like,
+    randperm,
+    set_rng_state,
+    tensor,  # the function: the module tinygrad_edu.tensor stays importable by its full name
     zeros,
     zeros_like,
 )
+from .dtypes import DType as dtype  # noqa: N813 - torch.dtype is the class of the dtypes
+from .dtypes import as_dtype, get_default_dtype, set_default_dtype
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .io import load, save
 
@@ -28,9 +62,15 @@ from . import data, optim, train  # isort: skip
 from . import viz  # isort: skip  (viz draws with nn)
 from .data import datasets  # isort: skip
 from . import fused  # isort: skip
+from . import backends, cuda  # isort: skip
 
-float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
-int32, int64, uint8, bool_ = np.dtype("int32"), np.dtype("int64"), np.dtype("uint8"), np.dtype("bool")
+# The dtype objects and PyTorch's aliases for them (tg.float is float32, tg.long is int64, ...).
+float16, float32, float64 = (as_dtype(name) for name in ("float16", "float32", "float64"))
+int8, int16, int32, int64 = (as_dtype(name) for name in ("int8", "int16", "int32", "int64"))
+uint8 = as_dtype("uint8")
+half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's names
+short, int, long = int16, int32, int64  # noqa: A001
+bool = bool_ = as_dtype("bool")  # noqa: A001
 
 __version__ = "0.1.0"
 
@@ -56,35 +96,71 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder):
 if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
     sys.meta_path.append(_MovedModuleFinder())
 
+# The dtype objects (tg.float32, tg.float, tg.bool, ...) are left out: a star import would shadow float, int, bool.
 __all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
     "Function",
+    "Generator",
     "GradcheckError",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
     "Tensor",
     "arange",
+    "backends",
     "cat",
+    "cuda",
     "data",
     "datasets",
+    "device",
+    "dtype",
+    "empty",
+    "empty_like",
     "enable_grad",
     "eye",
+    "from_numpy",
     "full",
+    "full_like",
     "fused",
+    "get_default_device",
+    "get_default_dtype",
+    "get_rng_state",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "inference_mode",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "linspace",
     "load",
     "manual_seed",
     "maximum",
     "minimum",
+    "multinomial",
     "nn",
     "no_grad",
+    "normal",
     "ones",
     "ones_like",
     "optim",
     "rand",
+    "rand_like",
+    "randint",
     "randn",
+    "randn_like",
+    "randperm",
     "save",
+    "set_default_device",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "set_rng_state",
     "stack",
+    "tensor",
     "train",
     "viz",
     "where",

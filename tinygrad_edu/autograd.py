@@ -33,7 +33,8 @@ from .tensor import Tensor, _wrap
 
 # ----------------------------------------------------------------------------- grad mode
 class _GradMode(threading.local):
-    enabled = True  # class attribute: the default seen by every new thread
+    enabled = True  # class attributes: the defaults seen by every new thread
+    inference = False
 
 
 _grad_mode = _GradMode()
@@ -83,6 +84,71 @@ class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
     """Record the graph again inside a ``no_grad`` block."""
 
     enabled = True
+
+
+class set_grad_enabled:  # noqa: N801 - named as in PyTorch
+    """Turn recording on or off, as ``torch.set_grad_enabled(mode)``. Called plainly it sets the mode
+    at once and the mode stays set; as ``with set_grad_enabled(mode):`` or as a decorator the mode
+    before is restored afterwards (``with set_grad_enabled(is_training):`` in a train/eval loop)."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode, self.previous = bool(mode), _grad_mode.enabled
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        _grad_mode.enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, function: Callable) -> Callable:
+        _grad_mode.enabled = self.previous  # decorating a function changes nothing until it runs
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class inference_mode:  # noqa: N801 - named as in PyTorch
+    """``no_grad`` for inference, as ``torch.inference_mode`` (context manager and decorator, with or
+    without parentheses). Here it is exactly ``no_grad``: results are ordinary constants, which
+    PyTorch would additionally refuse to use in a later backward. ``inference_mode(False)``
+    changes nothing. ``is_inference_mode_enabled()`` tells whether one is active."""
+
+    def __new__(cls, mode: bool | Callable = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode, self._previous = bool(mode), []
+
+    def __enter__(self) -> None:
+        self._previous.append((_grad_mode.enabled, _grad_mode.inference))
+        if self.mode:
+            _grad_mode.enabled, _grad_mode.inference = False, True
+
+    def __exit__(self, *exc_info: object) -> None:
+        _grad_mode.enabled, _grad_mode.inference = self._previous.pop()
+
+    def __call__(self, function: Callable) -> Callable:
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()``."""
+    return _grad_mode.inference
 
 
 # ----------------------------------------------------------------------------- Function
@@ -462,7 +528,8 @@ def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
                 f"reduce it first (e.g. .sum() or .mean()) or pass a gradient of shape {tuple(output.shape)}"
             )
         return _wrap(backend.get_array_module(output.array).ones(output.array.shape, dtype=output.array.dtype))
-    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype, device=output.device)
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor(gradient, dtype=output.array.dtype, device=output.device)
     if gradient.shape != output.shape:
         raise RuntimeError(
             f"{where}: the gradient has shape {tuple(gradient.shape)} but the output has shape "
@@ -470,7 +537,7 @@ def _initial_gradient(output: Tensor, gradient: Any, where: str) -> Tensor:
         )
     if gradient.device != output.device:
         raise RuntimeError(f"{where}: the gradient is on {gradient.device} but the output is on {output.device}")
-    return gradient if gradient.dtype == output.dtype else gradient.to(output.dtype)
+    return gradient if gradient.array.dtype == output.array.dtype else gradient.to(output.array.dtype)
 
 
 class _LeafGradients:

@@ -14,16 +14,86 @@ import numpy as np
 DEVICES = ("cpu", "cuda")
 
 
-def normalize_device(device: Any) -> str:
-    """Return ``"cpu"`` or ``"cuda"`` for a device name (``None`` means the CPU)."""
-    if device is None:
-        return "cpu"
-    name = str(device).lower()
-    if name.startswith("cuda"):  # accept "cuda:0" as PyTorch users write it
-        name = "cuda"
-    if name not in DEVICES:
-        raise ValueError(f"unknown device {device!r}: use 'cpu' (NumPy) or 'cuda' (CuPy on an NVIDIA GPU)")
-    return name
+class device:  # noqa: N801 - named as in PyTorch
+    """Where a tensor lives, as ``torch.device``: ``tg.device("cuda")``, ``tg.device("cuda:0")``,
+    ``tg.device("cuda", 0)``; ``.type`` and ``.index``. It equals a device object with the same type
+    and index (``device("cuda") != device("cuda:0")``, as PyTorch), and a name such as ``"cuda"``
+    or ``"cuda:0"`` (only the index the name gives is compared), so ``t.device == "cpu"`` holds."""
+
+    __slots__ = ("index", "type")
+
+    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index  # noqa: A001
+        name, _, number = str(type).lower().partition(":")
+        if name not in DEVICES:
+            raise ValueError(f"unknown device {type!r}: use 'cpu' (NumPy) or 'cuda' (CuPy on an NVIDIA GPU)")
+        if number:
+            if index is not None or not number.isdigit():
+                raise ValueError(f"device {type!r}: write the index once, e.g. 'cuda:0' or tg.device('cuda', 0)")
+            index = int(number)
+        if name == "cuda" and index not in (None, 0):
+            raise ValueError(
+                f"device {type!r} index {index}: tinygrad_edu runs on one GPU, CuPy's current device; "
+                "use 'cuda' or 'cuda:0' (choose the GPU with CUDA_VISIBLE_DEVICES)"
+            )
+        self.type, self.index = name, None if index is None else int(index)
+
+    def __repr__(self) -> str:
+        return (
+            f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+        )
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, device):
+            return self.type == other.type and self.index == other.index
+        if isinstance(other, str):
+            name, _, number = other.lower().partition(":")
+            return name == self.type and (not number or number == str(self.index))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __reduce__(self) -> tuple:
+        return device, (self.type, self.index)
+
+
+CPU, CUDA = device("cpu"), device("cuda", 0)  # what Tensor.device returns
+_default_device = CPU
+
+
+def set_default_device(where: Any) -> None:
+    """Make ``where`` the device new tensors are created on when no ``device=`` is given, as
+    ``torch.set_default_device`` (``None`` means the CPU). Tensors made from a Tensor keep its device."""
+    global _default_device
+    _default_device = CPU if where is None else device(where)
+
+
+def get_default_device() -> device:
+    return _default_device
+
+
+def names_device(value: Any) -> bool:
+    """True for a ``device`` or a device name (``"cuda:0"``): how ``to(...)`` tells devices from dtypes."""
+    return isinstance(value, device) or (isinstance(value, str) and value.partition(":")[0].lower() in DEVICES)
+
+
+def normalize_device(where: Any) -> str:
+    """Return ``"cpu"`` or ``"cuda"`` for a device or a device name (``None``: the default device)."""
+    if where is None:
+        return _default_device.type
+    if type(where) is str and where == "cpu":  # the common case, decided without building a device
+        return where
+    return device(where).type
+
+
+def device_object(array: Any) -> device:
+    """The ``device`` an array lives on (``Tensor.device``)."""
+    return CUDA if is_device_array(array) else CPU
 
 
 _cupy: ModuleType | None = None  # CuPy, once it imported and found a GPU

@@ -9,6 +9,14 @@
   float32 into float64); two float tensors give the wider one (float32 with float64 is float64).
 - Functions that only make sense on floats (``exp``, true division, ``mean``) compute integers
   as float32.
+
+"float32" above means the default float dtype: ``tg.set_default_dtype(tg.float64)`` makes Python
+floats, ``randn``/``zeros``/... and integer division give float64, as in PyTorch.
+
+The dtype objects (``tg.float32``, ``tg.long``, ...) are ``DType`` instances: one per dtype, printed
+as ``tinygrad_edu.float32``, equal to the matching NumPy dtype, type and name (``t.dtype ==
+np.float32``, ``t.dtype == "float32"``), hashed as the NumPy dtype, and accepted by NumPy
+(``np.dtype(tg.float32)``, ``a.astype(tg.float32)``) through their ``dtype`` attribute.
 """
 
 from __future__ import annotations
@@ -19,12 +27,92 @@ from typing import Any
 
 import numpy as np
 
-DEFAULT_FLOAT = np.dtype(np.float32)
+DEFAULT_FLOAT = np.dtype(np.float32)  # rebound by set_default_dtype; other modules call default_float()
 SUPPORTED_KINDS = {"f": "floating", "i": "signed integer", "u": "unsigned integer", "b": "bool"}
 
 
+class DType:
+    """A tensor's dtype, as ``torch.dtype``: ``tg.float32``, ``tg.int64``, ... (one object per dtype)."""
+
+    __slots__ = ("dtype", "is_floating_point", "is_signed", "itemsize", "kind", "name")
+
+    def __init__(self, name: str) -> None:
+        self.dtype = np.dtype(name)  # the NumPy dtype; NumPy reads this attribute in np.dtype(tg.float32)
+        self.name, self.kind, self.itemsize = self.dtype.name, self.dtype.kind, self.dtype.itemsize
+        self.is_floating_point = self.kind == "f"
+        self.is_signed = self.kind in "fi"
+
+    def __repr__(self) -> str:
+        return f"tinygrad_edu.{self.name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DType):
+            return other.dtype == self.dtype
+        if other is None or isinstance(other, bool | int | float):  # np.dtype(None) would be float64
+            return False
+        try:
+            return self.dtype == np.dtype(other)
+        except (TypeError, ValueError):
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)  # so a dict keyed by NumPy dtypes finds tg.float32 too
+
+    def __reduce__(self) -> tuple:
+        return as_dtype, (self.name,)
+
+
+NAMES = ("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "bool")
+_BY_NUMPY: dict[np.dtype, DType] = {np.dtype(name): DType(name) for name in NAMES}
+ALIASES = {"half": "float16", "float": "float32", "double": "float64", "short": "int16", "int": "int32"}
+ALIASES |= {"long": "int64"}
+# The legacy tensor-type names (t.type(), tg.FloatTensor) of each dtype.
+TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "DoubleTensor", "uint8": "ByteTensor"}
+TYPE_NAMES |= {"int8": "CharTensor", "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor"}
+TYPE_NAMES |= {"bool": "BoolTensor"}
+
+
+def as_dtype(dtype: Any) -> DType:
+    """The ``DType`` object for anything ``check_dtype`` accepts (``tg.float``, ``np.float32``, ``"int64"``)."""
+    return _BY_NUMPY[check_dtype(dtype)]
+
+
+def of_array(array: Any) -> DType:
+    """The ``DType`` of a NumPy or CuPy array: one dictionary look-up (``Tensor.dtype`` asks it)."""
+    found = _BY_NUMPY.get(array.dtype)
+    return found if found is not None else as_dtype(array.dtype)  # e.g. a big-endian float32
+
+
+def default_float() -> np.dtype:
+    """The NumPy dtype Python floats and the float creation functions give (float32 unless changed)."""
+    return DEFAULT_FLOAT
+
+
+def get_default_dtype() -> DType:
+    """The default float dtype, as ``torch.get_default_dtype()``."""
+    return _BY_NUMPY[DEFAULT_FLOAT]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make ``dtype`` (float32 or float64) the dtype of Python floats, ``randn``, ``zeros``, ... and
+    integer division, as ``torch.set_default_dtype``. Tensors made before keep their dtype."""
+    global DEFAULT_FLOAT
+    chosen = check_dtype(dtype)
+    if chosen not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"set_default_dtype: only tg.float32 and tg.float64 can be the default, got {dtype}")
+    DEFAULT_FLOAT = chosen
+
+
 def check_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` (a NumPy dtype, a type or a name such as ``"float32"``) as a supported NumPy dtype."""
+    """``dtype`` (a ``tg`` dtype, a NumPy dtype, a type or a name such as ``"float32"``) as a supported
+    NumPy dtype."""
+    if isinstance(dtype, DType):
+        return dtype.dtype
+    if isinstance(dtype, str) and dtype.startswith(("tinygrad_edu.", "torch.")):  # str(tg.float32)
+        name = dtype.split(".", 1)[1]
+        dtype = ALIASES.get(name, name)
     try:
         dtype = np.dtype(dtype)
     except TypeError as error:
@@ -59,3 +147,26 @@ def cast_for(a: np.dtype, b: np.dtype) -> np.dtype | None:
     if floating is None or a.kind == b.kind or np.result_type(a, b) == floating:
         return None
     return floating
+
+
+_CAST_CALLS = {"float16": ".half()", "float32": ".float()", "float64": ".double()", "int64": ".long()"}
+
+
+def mismatch_error(op: str, operands: dict[str, Any]) -> RuntimeError:
+    """The error for an op whose operands (named Tensors, None skipped) must share one dtype but do
+    not, as PyTorch refuses ``float32 @ float64``: it names the op, each dtype and shape, and the cast."""
+    given = {name: t for name, t in operands.items() if t is not None}
+    (first, a), *others = given.items()
+    second, b = next((name, t) for name, t in others if t.array.dtype != a.array.dtype)
+    described = ", ".join(f"{name} {as_dtype(t.array.dtype)} of shape {tuple(t.shape)}" for name, t in given.items())
+    if a.array.dtype.kind == "f" and b.array.dtype.kind == "f":
+        fix = f"convert {first} with {first}{_cast_call(b.array.dtype)}"
+        fix += f" (or {second} with {second}{_cast_call(a.array.dtype)})"
+    else:  # convert the integer one: a float operand cast to integers would lose its fractions
+        (name, target) = (second, a) if b.array.dtype.kind != "f" and a.array.dtype.kind == "f" else (first, b)
+        fix = f"convert {name} with {name}{_cast_call(target.array.dtype)}"
+    return RuntimeError(f"{op}: expected operands of one dtype, got {described}; {fix}")
+
+
+def _cast_call(dtype: np.dtype) -> str:
+    return _CAST_CALLS.get(dtype.name, f".to(tinygrad_edu.{dtype.name})")

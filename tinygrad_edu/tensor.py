@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
-from .dtypes import DEFAULT_FLOAT, SUPPORTED_KINDS, cast_for, check_dtype, scalar_dtype
+from . import backend, dtypes
+from .dtypes import SUPPORTED_KINDS, TYPE_NAMES, DType, cast_for, check_dtype, default_float, scalar_dtype
 
 Axis = int | Sequence[int] | None
 
@@ -116,12 +116,22 @@ class Tensor:
     nelement = numel
 
     @property
-    def dtype(self) -> np.dtype:
-        return self.array.dtype
+    def dtype(self) -> DType:
+        """``tg.float32``, ``tg.int64``, ... (equal to the NumPy dtype and its name, too). The engine's
+        own code reads ``self.array.dtype``, the NumPy dtype, which skips this look-up."""
+        return dtypes._BY_NUMPY.get(self.array.dtype) or dtypes.of_array(self.array)
 
     @property
-    def device(self) -> str:
-        return backend.device_of(self.array)
+    def device(self) -> backend.device:
+        """``device(type='cpu')`` or ``device(type='cuda', index=0)``; it equals ``"cpu"`` / ``"cuda"`` too."""
+        return backend.device_object(self.array)
+
+    def is_floating_point(self) -> bool:
+        return self.array.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.array.dtype.itemsize
 
     @property
     def grad_fn(self) -> Any:
@@ -197,7 +207,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(backend.as_numpy(self.array), separator=", ", prefix="Tensor(")
         extras = []
-        if self.dtype not in (DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(bool)):
+        if self.array.dtype not in (default_float(), np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype={self.dtype}")
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
@@ -233,26 +243,30 @@ class Tensor:
         autograd.backward(self, gradient, retain_graph, create_graph)
 
     # ------------------------------------------------------------------ device and dtype
-    def to(self, *args: Any, device: str | None = None, dtype: Any = None) -> Tensor:
-        """Move to a device and/or cast to a dtype: ``t.to("cuda")``, ``t.to("float64")``."""
+    def to(self, *args: Any, device: Any = None, dtype: Any = None, copy: bool = False) -> Tensor:
+        """Move to a device and/or cast to a dtype: ``t.to("cuda")``, ``t.to(tg.float64)``,
+        ``t.to("cuda", tg.float16)``, ``t.to(other)`` (other's device and dtype), as PyTorch.
+        Returns this tensor itself when nothing changes (unless ``copy=True``)."""
         for arg in args:
-            if isinstance(arg, str) and arg.split(":")[0].lower() in backend.DEVICES:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif backend.names_device(arg):
                 device = arg
             else:
                 dtype = arg
         out = self
-        if isinstance(dtype, str):
+        if dtype is not None:
             try:
-                np.dtype(dtype)
-            except TypeError:
+                target = check_dtype(dtype)
+            except TypeError as error:
                 raise TypeError(
-                    f"to(): unknown device or dtype {dtype!r}: use 'cpu', 'cuda', or a dtype such as 'float32'"
-                ) from None
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = ops.Cast.apply(out, dtype=check_dtype(dtype))
-        if device is not None and backend.normalize_device(device) != out.device:
+                    f"to(): unknown device or dtype {dtype!r}: use 'cpu', 'cuda', or a dtype such as tg.float32"
+                ) from error
+            if target != self.array.dtype:
+                out = ops.Cast.apply(out, dtype=target)
+        if device is not None and backend.normalize_device(device) != backend.device_of(out.array):
             out = ops.ToDevice.apply(out, device=backend.normalize_device(device))
-        return out
+        return out.clone() if copy and out is self else out
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
@@ -260,14 +274,41 @@ class Tensor:
     def cuda(self) -> Tensor:
         return self.to("cuda")
 
+    def type(self, dtype: Any = None) -> str | Tensor:
+        """Without an argument, the legacy type name (``'tinygrad_edu.FloatTensor'``, or
+        ``'tinygrad_edu.cuda.FloatTensor'`` on the GPU); with a dtype or such a name
+        (``'torch.LongTensor'`` too), this tensor cast to it."""
+        if dtype is None:
+            place = "" if backend.device_of(self.array) == "cpu" else "cuda."
+            return f"tinygrad_edu.{place}{TYPE_NAMES[self.array.dtype.name]}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            *place, name = dtype.split(".")
+            by_type_name = {type_name: name for name, type_name in TYPE_NAMES.items()}
+            if name not in by_type_name or place[1:] not in ([], ["cuda"]):
+                raise TypeError(f"type(): unknown tensor type {dtype!r}: use e.g. 'tinygrad_edu.FloatTensor'")
+            return self.to(by_type_name[name], device="cuda" if place[1:] else None)
+        return self.to(dtype)
+
     def float(self) -> Tensor:
         return self.to(np.float32)
 
     def double(self) -> Tensor:
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
     def long(self) -> Tensor:
         return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
 
     # ------------------------------------------------------------------ arithmetic operators
     def __add__(self, other: Operand) -> Tensor:
@@ -301,10 +342,10 @@ class Tensor:
         return ops.Pow.apply(*_operands(self, other, reverse=True))
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return _matmul(*_operands(self, other))
+        return _matmul(self, _as_operand(other, self))  # no promotion: _matmul refuses mixed dtypes
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return _matmul(*_operands(self, other, reverse=True))
+        return _matmul(_as_operand(other, self), self)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -606,20 +647,23 @@ def _wrap(array: Any) -> Tensor:
     return tensor
 
 
-def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
-    """Copy ``data`` into a new backend array: float32 for Python floats, NumPy arrays keep their dtype."""
+def _array_from(data: Any, dtype: Any, device: Any) -> Any:
+    """Copy ``data`` into a new backend array on ``device``: Python floats give the default float
+    dtype (float32), NumPy arrays keep their dtype. Without ``device`` a Tensor or CuPy array stays
+    where it is and anything else goes to the default device (the CPU), as PyTorch."""
     if isinstance(data, Tensor):
         data = data.array
-    target = backend.normalize_device(device) if device is not None else None
+    dtype = None if dtype is None else check_dtype(dtype)
     if isinstance(data, np.ndarray | np.generic) or backend.is_device_array(data):
         if data.dtype.kind not in SUPPORTED_KINDS:
             raise TypeError(f"cannot build a tensor from an array of dtype {data.dtype}: use numbers")
-        if target in (None, "cpu") and type(data) is np.ndarray:  # the common case: a NumPy array, copied
-            return np.array(data, dtype=None if dtype is None else check_dtype(dtype), copy=True)
-        source_device = backend.device_of(data)
-        xp = backend.array_module(target or source_device)
-        array = backend.to_device(data, target or source_device)
-        return xp.array(array, dtype=None if dtype is None else check_dtype(dtype), copy=True)
+        if device is None:
+            target = backend.device_of(data) if backend.is_device_array(data) else backend.normalize_device(None)
+        else:
+            target = backend.normalize_device(device)
+        if target == "cpu" and type(data) is np.ndarray:  # the common case: a NumPy array, copied
+            return np.array(data, dtype=dtype, copy=True)
+        return backend.array_module(target).array(backend.to_device(data, target), dtype=dtype, copy=True)
     try:
         array = np.array(data)
     except ValueError as error:
@@ -627,10 +671,10 @@ def _array_from(data: Any, dtype: Any, device: str | None) -> Any:
     if array.dtype.kind not in SUPPORTED_KINDS:
         raise TypeError(f"cannot build a tensor from {type(data).__name__} data of dtype {array.dtype}: use numbers")
     if dtype is not None:
-        array = array.astype(check_dtype(dtype))
+        array = array.astype(dtype)
     elif array.dtype.kind == "f":
-        array = array.astype(DEFAULT_FLOAT)  # Python floats are double precision; tensors default to float32
-    return backend.to_device(array, target or "cpu")
+        array = array.astype(default_float())  # Python floats are double precision; tensors default to float32
+    return backend.to_device(array, backend.normalize_device(device))
 
 
 # ---------------------------------------------------------------------------- operand handling
@@ -665,7 +709,7 @@ def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = 
 
 
 def _floating(tensor: Tensor) -> Tensor:
-    return tensor if tensor.dtype.kind == "f" else tensor.to(DEFAULT_FLOAT)
+    return tensor if tensor.array.dtype.kind == "f" else tensor.to(default_float())
 
 
 def _integer_range(dtype: np.dtype) -> tuple[int, int]:
@@ -691,7 +735,10 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b``. A 1-D operand is first made a matrix, as NumPy reads it (a row (1, n) on the left,
-    a column (n, 1) on the right), and that axis is removed from the product again."""
+    a column (n, 1) on the right), and that axis is removed from the product again. The operands
+    must share one dtype, as in PyTorch (no silent float64 product of float32 and float64)."""
+    if a.array.dtype != b.array.dtype and a.array.ndim and b.array.ndim:  # 0-d operands get their own error below
+        raise dtypes.mismatch_error("matmul", {"a": a, "b": b})
     a_shape, b_shape = a.array.shape, b.array.shape
     if len(a_shape) > 1 and len(b_shape) > 1 and a_shape[-1] == b_shape[-2]:  # two matrices (or batches)
         return ops.MatMul.apply(a, b)

@@ -628,7 +628,7 @@ def _escape(text: str) -> str:
 
 
 def _shape_text(tensor: Tensor) -> str:
-    return f"{tuple(tensor.shape)} {tensor.dtype}"
+    return f"{tuple(tensor.shape)} {tensor.dtype.name}"
 
 
 def _values(array: Any) -> str:

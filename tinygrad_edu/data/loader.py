@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend, creation
-from ..tensor import DEFAULT_FLOAT, Tensor, _wrap
+from ..dtypes import default_float
+from ..tensor import Tensor, _wrap
 
 Batch = Tensor | tuple[Tensor, ...]
 
@@ -189,7 +190,7 @@ def _stack(values: list[Any]) -> Tensor:
     elif isinstance(first, numbers.Integral):
         array = np.array(values, dtype=np.int64)
     elif isinstance(first, numbers.Real):
-        array = np.array(values, dtype=DEFAULT_FLOAT)
+        array = np.array(values, dtype=default_float())
     else:
         raise TypeError(
             f"collate: cannot batch samples of type {type(first).__name__}; "

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import creation, ops
+from .. import creation, dtypes, ops
 from ..inplace import mark_written
 from ..tensor import Tensor, _wrap
 
@@ -91,6 +91,13 @@ def batch_norm(
     the running estimates are updated in place with the unbiased variance, as PyTorch does;
     otherwise the running estimates are used.
     """
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(
+            f"batch_norm: the input must be floating point, got {x.dtype}; convert it with input.float()"
+        )
+    floats = {"input": x, "weight": weight, "bias": bias, "running_mean": running_mean, "running_var": running_var}
+    if any(t is not None and t.array.dtype != x.array.dtype for t in floats.values()):
+        raise dtypes.mismatch_error("batch_norm", floats)
     features = x.shape[1] if x.ndim in (2, 3) else None
     if features is None:
         raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L), got {tuple(x.shape)}")
@@ -125,7 +132,10 @@ def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
 
 # ----------------------------------------------------------------------------- linear
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch."""
+    """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch. All three
+    must share one dtype (an integer or float64 input to a float32 layer is refused, as PyTorch)."""
+    if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
+        raise dtypes.mismatch_error("linear", {"input": x, "weight": weight, "bias": bias})
     if x.array.shape[-1:] != weight.array.shape[-1:]:
         raise ValueError(
             f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "

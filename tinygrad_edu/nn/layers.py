@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
+from ..dtypes import check_dtype, default_float
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -18,8 +20,9 @@ class Linear(Module):
     Weights and bias start uniform in [-1/sqrt(in_features), 1/sqrt(in_features)].
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: str = "float32") -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
+        dtype = default_float() if dtype is None else check_dtype(dtype)  # tg.set_default_dtype applies, as PyTorch
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # = U(-1/sqrt(in), 1/sqrt(in)), PyTorch's choice
@@ -140,14 +143,15 @@ class BatchNorm1d(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
+        dtype = default_float()
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=np.float32))
-            self.bias = Parameter(np.zeros(num_features, dtype=np.float32))
+            self.weight = Parameter(np.ones(num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
-        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=np.float32)))
-        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=np.float32)))
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
         self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
 
     def forward(self, x: Tensor) -> Tensor:

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import clear_gradients
+from ..dtypes import check_dtype
 from ..inplace import mark_written
 from ..tensor import Tensor, _wrap
 
@@ -307,14 +308,36 @@ class Module:
         """Clear the gradients of every parameter (``.grad = None``, or zeros with ``set_to_none=False``)."""
         clear_gradients(self.parameters(), set_to_none)
 
-    def to(self, device: str) -> Module:
-        """Move every parameter, gradient and buffer to ``device`` in place (objects keep their identity)."""
-        device = backend.normalize_device(device)
+    def to(self, *args: Any, device: Any = None, dtype: Any = None) -> Module:
+        """Move every parameter, gradient and buffer to a device and/or cast the floating ones to a
+        float dtype, in place (objects keep their identity), as PyTorch: ``model.to("cuda")``,
+        ``model.to(tg.float64)``, ``model.to("cuda", tg.float16)``."""
+        for arg in args:
+            if backend.names_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        device = None if device is None else backend.normalize_device(device)
+        dtype = None if dtype is None else check_dtype(dtype)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating dtypes can be given, got {dtype}; use e.g. tg.float64")
         for tensor in [*self.parameters(), *self.buffers()]:
-            tensor.data = backend.to_device(tensor.array, device)
+            tensor.data = _moved(tensor.array, device, dtype)
             if tensor.grad is not None:
-                tensor.grad = _wrap(backend.to_device(tensor.grad.array, device))
+                tensor.grad = _wrap(_moved(tensor.grad.array, device, dtype))
         return self
+
+    def float(self) -> Module:
+        """Cast floating parameters and buffers to float32 in place; return this module."""
+        return self.to(dtype=np.float32)
+
+    def double(self) -> Module:
+        """Cast floating parameters and buffers to float64 in place; return this module."""
+        return self.to(dtype=np.float64)
+
+    def half(self) -> Module:
+        """Cast floating parameters and buffers to float16 in place; return this module."""
+        return self.to(dtype=np.float16)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> OrderedDict[str, Tensor]:
@@ -356,6 +379,14 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = ([self.extra_repr()] if self.extra_repr() else []) + children
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _moved(array: Any, device: str | None, dtype: np.dtype | None) -> Any:
+    """``array`` on ``device`` and, when it is floating, cast to ``dtype`` (integer buffers such as
+    a step count keep their dtype, as in PyTorch); the same array when nothing changes."""
+    if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array if device is None else backend.to_device(array, device)
 
 
 def _copy_into(key: str, tensor: Tensor, value: Any) -> None:

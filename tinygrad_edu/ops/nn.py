@@ -183,4 +183,4 @@ def _picked(x: Any, classes: Any) -> Any:
 
 def _one_hot(classes: Any, count: int, like: Any) -> Any:
     """Rows of the identity matrix: row i has a 1 in column classes[i], in ``like``'s dtype and device."""
-    return get_array_module(like.array).eye(count, dtype=like.dtype)[classes]
+    return get_array_module(like.array).eye(count, dtype=like.array.dtype)[classes]

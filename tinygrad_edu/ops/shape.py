@@ -70,7 +70,7 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, index, shape):
-        ctx.index, out = index, get_array_module(x.array).zeros(shape, dtype=x.dtype)
+        ctx.index, out = index, get_array_module(x.array).zeros(shape, dtype=x.array.dtype)
         if _is_basic_index(index):  # ints and slices never pick an element twice
             out[index] = x.array
         else:  # index arrays may repeat an element: add.at adds every repeat
