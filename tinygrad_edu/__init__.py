@@ -26,7 +26,7 @@ from .io import load, save
 from . import nn  # isort: skip  (nn builds on everything above)
 from . import data, optim, train  # isort: skip
 from . import viz  # isort: skip  (viz draws with nn)
-from .data import datasets  # isort: skip
+from . import datasets  # isort: skip  (torchvision-style datasets and the array loaders)
 from . import fused  # isort: skip
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
