@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu.creation import Generator
 from tinygrad_edu.data import (
     DataLoader,
     Dataset,
     Subset,
     TensorDataset,
+    collate,
     random_split,
     regression_1d,
     spirals,
@@ -50,7 +54,7 @@ class OnlyLength(Dataset):
 
 def epoch_indices(loader: DataLoader) -> list[np.ndarray]:
     """The sample indices of each batch of one epoch (the last field of a sample is its index)."""
-    return [(batch[-1] if isinstance(batch, tuple) else batch).numpy() for batch in loader]
+    return [(batch[-1] if isinstance(batch, list) else batch).numpy() for batch in loader]
 
 
 # ---------------------------------------------------------------------------- batch counts
@@ -141,8 +145,8 @@ class Mixed(Dataset):
 
 def test_collate_dtypes():
     batch = next(iter(DataLoader(Mixed(), batch_size=5)))
-    assert isinstance(batch, tuple) and all(isinstance(t, tg.Tensor) for t in batch)
-    assert [t.dtype for t in batch] == [np.float64, np.float32, np.int64, np.bool_, np.uint8, np.int32]
+    assert isinstance(batch, list) and all(isinstance(t, tg.Tensor) for t in batch)  # a list, as default_collate
+    assert [t.dtype for t in batch] == [np.float64, np.float64, np.int64, np.bool_, np.uint8, np.int32]
     assert [t.shape for t in batch] == [(5, 2), (5,), (5,), (5,), (5,), (5, 2, 2)]
     np.testing.assert_array_equal(batch[2].numpy(), np.arange(5))
 
@@ -160,15 +164,211 @@ def test_single_array_samples_give_one_tensor():
 
 
 def test_uncollatable_samples_raise():
-    class Words(Dataset):
+    class Nothing(Dataset):
         def __len__(self) -> int:
             return 2
 
         def __getitem__(self, i: int):
-            return "word"
+            return None
 
-    with pytest.raises(TypeError, match="cannot batch samples of type str"):
-        next(iter(DataLoader(Words(), batch_size=2)))
+    with pytest.raises(TypeError, match="cannot batch samples of type NoneType"):
+        next(iter(DataLoader(Nothing(), batch_size=2)))
+
+
+Point = collections.namedtuple("Point", "x y")
+
+# Batches of samples whose default_collate result is known (PyTorch's rules, checked against torch below).
+COLLATE_CASES = {
+    "ints": [1, 2, 3],
+    "floats": [0.5, 1.5],
+    "float_then_int": [0.5, 2],
+    "int_then_float": [0, 0.5],  # torch.tensor([0, 0.5]): the default float, not a truncated 0
+    "bools": [True, False],
+    "bool_then_int": [True, 2],
+    "numpy_float32_scalars": [np.float32(1.5), np.float32(2.0)],
+    "numpy_int_scalars": [np.int32(1), np.int32(2)],
+    "int_then_numpy_float64": [1, np.float64(2.5)],
+    "uint8_arrays": [np.zeros((2, 2), np.uint8), np.full((2, 2), 255, np.uint8)],
+    "float64_arrays": [np.ones(3), np.zeros(3)],
+    "tuples": [(np.ones(2, np.float32), 1, 0.25), (np.zeros(2, np.float32), 0, 0.75)],
+    "lists": [[1, 2.5], [3, 4.5]],
+    "dicts": [{"a": 1, "b": [0.5, np.int64(3)]}, {"a": 2, "b": [1.5, np.int64(4)]}],
+    "strings": ["a", "b"],
+    "named_tuples": [Point(1, 0.5), Point(2, 1.5)],
+}
+
+
+def _as_torch_input(value, torch):
+    """The same sample for torch: our Tensors become torch tensors, everything else is shared."""
+    if isinstance(value, tg.Tensor):
+        return torch.from_numpy(value.numpy())
+    return value
+
+
+def _assert_collated_like_torch(ours, theirs, torch, where="batch"):
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, tg.Tensor), f"{where}: {type(ours).__name__}, torch gives a tensor"
+        expected = theirs.numpy()
+        assert ours.dtype == expected.dtype and ours.shape == expected.shape, f"{where}: {ours!r} vs {theirs!r}"
+        np.testing.assert_array_equal(ours.numpy(), expected, err_msg=where)
+    elif isinstance(theirs, dict):
+        assert type(ours) is type(theirs) and ours.keys() == theirs.keys(), where
+        for key in theirs:
+            _assert_collated_like_torch(ours[key], theirs[key], torch, f"{where}[{key!r}]")
+    elif isinstance(theirs, list | tuple):
+        assert type(ours) is type(theirs) and len(ours) == len(theirs), f"{where}: {type(ours)} vs {type(theirs)}"
+        for i, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
+            _assert_collated_like_torch(mine, other, torch, f"{where}[{i}]")
+    else:
+        assert ours == theirs, where
+
+
+@pytest.mark.parametrize("name", COLLATE_CASES)
+def test_collate_matches_torch_default_collate(name):
+    torch = pytest.importorskip("torch")
+    samples = COLLATE_CASES[name]
+    _assert_collated_like_torch(collate(samples), torch.utils.data.default_collate(samples), torch)
+
+
+def test_collate_stacks_tensors_like_torch():
+    torch = pytest.importorskip("torch")
+    samples = [(tg.Tensor([1.0, 2.0]), tg.Tensor(3)), (tg.Tensor([4.0, 5.0]), tg.Tensor(6))]
+    theirs = torch.utils.data.default_collate([tuple(_as_torch_input(t, torch) for t in s) for s in samples])
+    _assert_collated_like_torch(collate(samples), theirs, torch)
+
+
+def test_collate_by_hand():
+    """The rules without torch: ints int64, Python floats float64, an int first then floats float32."""
+    assert collate([1, 2]).dtype == np.int64
+    assert collate([0.5, 2]).dtype == np.float64
+    int_first = collate([0, 0.5])
+    assert int_first.dtype == np.float32 and int_first.tolist() == [0.0, 0.5]
+    assert collate(["a", "b"]) == ["a", "b"]
+    x, y = collate([(np.ones(2, np.uint8), 3), (np.zeros(2, np.uint8), 4)])
+    assert x.dtype == np.uint8 and x.tolist() == [[1, 1], [0, 0]] and y.tolist() == [3, 4]
+    batch = collate([{"x": 1.5, "tags": ["p", 1]}, {"x": 2.5, "tags": ["q", 2]}])
+    assert batch["x"].tolist() == [1.5, 2.5] and batch["tags"][0] == ["p", "q"] and batch["tags"][1].tolist() == [1, 2]
+    assert collate([Point(1, 2), Point(3, 4)]).x.tolist() == [1, 3]
+
+
+@pytest.mark.parametrize(
+    "samples, error, message",
+    [
+        ([(1, 2), (1,)], ValueError, "same number of fields, got lengths \\[1, 2\\]"),
+        ([np.zeros(2), np.zeros(3)], ValueError, "different shapes \\[\\(2,\\), \\(3,\\)\\]"),
+        ([tg.zeros(2), tg.zeros(3)], ValueError, "cannot stack tensors of different shapes"),
+        ([1, "a"], TypeError, "the first sample holds a int"),
+        ([0.5, None], TypeError, "not all of them are numbers"),
+        ([0.5, "1"], TypeError, "the first sample holds a float"),
+        ([np.array(["a"])], TypeError, "dtype <U1"),
+        ([object()], TypeError, "cannot batch samples of type object"),
+    ],
+)
+def test_collate_errors_name_the_problem(samples, error, message):
+    with pytest.raises(error, match=message):
+        collate(samples)
+
+
+def test_float_targets_stay_float_through_a_loader():
+    """A dataset of (features, float target) whose first target is 0: the 0.5s must not become 0."""
+
+    class Halves(Dataset):
+        def __len__(self) -> int:
+            return 4
+
+        def __getitem__(self, i: int):
+            return np.full(2, i, np.float32), [0, 0.5, 1.5, 2][i]
+
+    torch = pytest.importorskip("torch")
+    ours = [y.tolist() for _, y in DataLoader(Halves(), batch_size=2)]
+    theirs = [y.tolist() for _, y in torch.utils.data.DataLoader(Halves(), batch_size=2)]
+    assert ours == theirs == [[0.0, 0.5], [1.5, 2.0]]
+
+
+def test_loader_batches_are_lists_for_tensor_datasets_too():
+    torch = pytest.importorskip("torch")
+    x, y = np.arange(6, dtype=np.float32).reshape(3, 2), np.arange(3)
+    ours = next(iter(DataLoader(TensorDataset(x, y), batch_size=2)))
+    theirs = next(
+        iter(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)), 2))
+    )
+    _assert_collated_like_torch(ours, theirs, torch)
+
+
+def test_worker_options_are_accepted_and_loading_is_serial():
+    calls = []
+    loader = DataLoader(
+        Numbers(10),
+        batch_size=4,
+        num_workers=2,
+        pin_memory=True,
+        prefetch_factor=2,
+        persistent_workers=True,
+        worker_init_fn=calls.append,
+        timeout=5,
+    )
+    first = [x.numpy()[:, 0].tolist() for x, _ in loader]
+    second = [x.numpy()[:, 0].tolist() for x, _ in loader]
+    assert first == second == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert calls == [0]  # persistent workers start once
+    DataLoader(Numbers(4), num_workers=1, worker_init_fn=calls.append).__iter__().__next__()
+    assert calls == [0, 0]
+    list(DataLoader(Numbers(4), worker_init_fn=calls.append))
+    assert calls == [0, 0]  # as in PyTorch: no workers, no worker_init_fn
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"num_workers": -1}, "num_workers must be a non-negative integer"),
+        ({"prefetch_factor": 2}, "prefetch_factor needs num_workers > 0"),
+        ({"persistent_workers": True}, "persistent_workers=True needs num_workers > 0"),
+        ({"timeout": -1}, "timeout must be a non-negative number"),
+        ({"sampler": [0, 1], "shuffle": True}, "sampler is mutually exclusive with shuffle"),
+        ({"batch_sampler": [[0, 1]], "batch_size": 2}, "batch_sampler is mutually exclusive"),
+    ],
+)
+def test_loader_option_errors_match_torch(options, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        torch.utils.data.DataLoader(list(range(4)), **options)
+    with pytest.raises(ValueError, match=message):
+        DataLoader(Numbers(4), **options)
+
+
+def test_sampler_and_batch_sampler_choose_the_indices():
+    by_sampler = DataLoader(Numbers(10), batch_size=3, sampler=[9, 0, 5, 5, 2])
+    assert len(by_sampler) == 2
+    assert [x.numpy()[:, 0].tolist() for x, _ in by_sampler] == [[9, 0, 5], [5, 2]]
+    by_batches = DataLoader(Numbers(10), batch_sampler=[[3, 1], [7], [0, 8, 2]])
+    assert len(by_batches) == 3
+    assert [y.tolist() for _, y in by_batches] == [[3, 1], [7], [0, 8, 2]]
+
+
+def test_collate_fn_receives_the_samples():
+    seen = []
+
+    def keep(samples):
+        seen.append(samples)
+        return len(samples)
+
+    x = np.arange(5, dtype=np.float32)
+    assert list(DataLoader(TensorDataset(x), batch_size=2, collate_fn=keep)) == [2, 2, 1]
+    assert [[float(t.item()) for (t,) in batch] for batch in seen] == [[0.0, 1.0], [2.0, 3.0], [4.0]]
+
+
+def test_generator_makes_shuffling_reproducible():
+    orders = []
+    for _ in range(2):
+        g = Generator().manual_seed(7)
+        orders.append([y.tolist() for _, y in DataLoader(Numbers(9), batch_size=4, shuffle=True, generator=g)])
+    assert orders[0] == orders[1] and sorted(i for batch in orders[0] for i in batch) == list(range(9))
+    assert orders[0] != [[0, 1, 2, 3], [4, 5, 6, 7], [8]]
+    with pytest.raises(TypeError, match=r"generator must be a tg\.Generator"):
+        DataLoader(Numbers(3), generator=np.random.default_rng(0))
+    first = [s.indices.tolist() for s in random_split(Numbers(6), [3, 3], generator=Generator().manual_seed(1))]
+    again = [s.indices.tolist() for s in random_split(Numbers(6), [3, 3], generator=Generator().manual_seed(1))]
+    assert first == again
 
 
 def test_batches_do_not_alias_the_dataset():

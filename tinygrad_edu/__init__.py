@@ -60,7 +60,7 @@ from .io import load, save
 from . import nn  # isort: skip  (nn builds on everything above)
 from . import data, optim, train  # isort: skip
 from . import viz  # isort: skip  (viz draws with nn)
-from .data import datasets  # isort: skip
+from . import datasets  # isort: skip  (torchvision-style datasets and the array loaders)
 from . import fused  # isort: skip
 from . import backends, cuda  # isort: skip
 

@@ -169,26 +169,44 @@ def cache_dir() -> Path:
 def _load(
     name: str, root: str | os.PathLike | None, download: bool, mirrors: str | Sequence[str] | None
 ) -> tuple[Split, Split]:
-    dirs = search_dirs(name, root)
-    paths = {file: _find(file, dirs) for file in FILES}
+    target = Path(root).expanduser() if root is not None else cache_dir() / name
+    how = f"call {name.replace('-', '_')}(download=True) to download them into {target}"
+    arrays, paths = load_files(name, FILES, search_dirs(name, root), target, download, how, mirrors)
+    return _images_and_labels(arrays, "train", paths), _images_and_labels(arrays, "t10k", paths)
+
+
+def load_files(
+    name: str,
+    files: Sequence[str],
+    dirs: list[Path],
+    target: Path,
+    download: bool,
+    how_to_download: str,
+    mirrors: str | Sequence[str] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, Path]]:
+    """Find ``files`` of dataset ``name`` in ``dirs`` (first match wins), download the missing ones
+    into ``target`` (or say ``how_to_download`` when ``download`` is False), verify and parse them.
+
+    Returns the arrays and the paths they came from, both keyed by the standard ``.gz`` file name.
+    """
+    paths = {file: _find(file, dirs) for file in files}
     missing = [file for file, path in paths.items() if path is None]
     if missing and not download:
-        raise FileNotFoundError(_missing_message(name, missing, dirs))
-    target = Path(root).expanduser() if root is not None else cache_dir() / name
+        raise FileNotFoundError(_missing_message(name, missing, dirs, how_to_download))
     for file in missing:
         paths[file] = _download(file, target, _mirror_list(name, mirrors), CHECKSUMS[name][file])
-
     arrays = {}
     for file, path in paths.items():
-        payload = _verified_payload(path.read_bytes(), CHECKSUMS[name][file], str(path), _remedy(path))
+        raw, compressed = path.read_bytes(), path.suffix == ".gz"
+        payload = _verified_payload(raw, CHECKSUMS[name][file], str(path), _remedy(path), compressed)
         arrays[file] = _parse_idx(payload, str(path))
-    train = _images_and_labels(arrays, "train", paths)
-    test = _images_and_labels(arrays, "t10k", paths)
-    return train, test
+    return arrays, paths
 
 
 def _find(file: str, dirs: list[Path]) -> Path | None:
-    return next((folder / file for folder in dirs if (folder / file).is_file()), None)
+    """The first ``folder/file``, or its decompressed twin without ``.gz`` (as torchvision keeps it)."""
+    candidates = (folder / name for folder in dirs for name in (file, file.removesuffix(".gz")))
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def _images_and_labels(arrays: dict[str, np.ndarray], split: str, paths: dict) -> Split:
@@ -203,11 +221,18 @@ def _images_and_labels(arrays: dict[str, np.ndarray], split: str, paths: dict) -
     return images, labels.astype(np.int64)
 
 
-def _verified_payload(raw: bytes, checksum: Checksum, label: str, remedy: str) -> bytes:
-    """The decompressed IDX bytes of a .gz file, after checking the hash the checksum names."""
-    if checksum.gz is not None:
-        _check_hash(raw, checksum.gz, "the .gz file", label, remedy)
-    payload = _gunzip(raw, label, remedy)
+def _verified_payload(raw: bytes, checksum: Checksum, label: str, remedy: str, compressed: bool = True) -> bytes:
+    """The decompressed IDX bytes of a .gz file, after checking the hash the checksum names.
+
+    A file already decompressed (``compressed=False``) is its own payload; when only the hash of
+    the ``.gz`` file is known (MNIST), such a file can be checked only as an IDX file.
+    """
+    if not compressed:
+        payload = raw
+    else:
+        if checksum.gz is not None:
+            _check_hash(raw, checksum.gz, "the .gz file", label, remedy)
+        payload = _gunzip(raw, label, remedy)
     if checksum.payload is not None:
         _check_hash(payload, checksum.payload, "its decompressed IDX data", label, remedy)
     return payload
@@ -241,9 +266,8 @@ def _remedy(path: Path) -> str:
     return f"Delete it (rm {path}); it will be downloaded again on the next call."
 
 
-def _missing_message(name: str, missing: list[str], dirs: list[Path]) -> str:
+def _missing_message(name: str, missing: list[str], dirs: list[Path], how: str) -> str:
     title = _TITLES[name]
-    how = f"call {name.replace('-', '_')}(download=True) to download them into {cache_dir() / name}"
     if name in _PACKAGES:
         how = f"install them with `sudo apt-get install {_PACKAGES[name]}` (Debian/Ubuntu), or {how}"
     return (

@@ -13,7 +13,7 @@ import itertools
 import math
 import numbers
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from .. import backend, creation
 from ..dtypes import default_float
 from ..tensor import Tensor, _wrap
 
-Batch = Tensor | tuple[Tensor, ...]
+Batch = Tensor | tuple[Tensor, ...] | list[Tensor]
 
 
 class Dataset(ABC):
@@ -102,16 +102,24 @@ class Subset(Dataset):
 
 
 class DataLoader:
-    """Iterate over a dataset in mini-batches of Tensors, as ``torch.utils.array.DataLoader``.
+    """Iterate over a dataset in mini-batches of Tensors, as ``torch.utils.data.DataLoader``.
 
     - ``len(loader)`` is the number of batches per epoch: ``ceil(N / batch_size)``, or
       ``floor(N / batch_size)`` with ``drop_last=True`` (which drops the last, smaller batch).
-    - ``shuffle=True`` draws a new permutation each epoch from the library's generator, so
-      ``tg.manual_seed`` makes the whole sequence of epochs reproducible.
-    - Each batch is a tuple of Tensors when the samples are tuples (``x, y = batch``), or one
+    - ``shuffle=True`` draws a new permutation each epoch from ``generator`` (a ``tg.Generator``)
+      or the library's generator, so ``tg.manual_seed`` makes the whole sequence of epochs
+      reproducible. ``sampler`` (any iterable of indices with a length) sets the order instead;
+      ``batch_sampler`` (an iterable of lists of indices) sets the batches themselves.
+    - Each batch is made by ``collate_fn`` from the list of samples, ``collate`` by default (as
+      ``default_collate``): a list of Tensors when the samples are tuples (``x, y = batch``), one
       Tensor when each sample is a single array. ``device="cuda"`` copies each batch to the GPU;
       faster, when the data fits: a ``TensorDataset`` of GPU tensors, gathered on the GPU (only
       each epoch's order is copied over).
+    - Loading is serial, in this process: ``num_workers``, ``pin_memory``, ``timeout``,
+      ``multiprocessing_context``, ``prefetch_factor`` and ``persistent_workers`` are accepted (and
+      checked as PyTorch checks them) so that PyTorch code runs unchanged, but start no workers.
+      With ``num_workers > 0``, ``worker_init_fn(0)`` is called at the start of each epoch (once,
+      with ``persistent_workers``), where PyTorch's single worker would call it.
 
     >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
     >>> for xb, yb in loader: ...
@@ -120,40 +128,90 @@ class DataLoader:
     def __init__(
         self,
         dataset: Any,
-        batch_size: int = 1,
-        shuffle: bool = False,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[Sequence[int]] | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        generator: creation.Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
         device: str | None = None,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader needs a dataset with __len__ and __getitem__ (such as TensorDataset), "
                 f"got {type(dataset).__name__}"
             )
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and "
+                    "drop_last; leave those at their defaults (the batch sampler decides the batches)"
+                )
+            batch_size = None
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler is mutually exclusive with shuffle; shuffle inside the sampler")
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
+        creation.numpy_generator(generator)  # a clear error now for a generator that is not a tg.Generator
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
+        self.sampler, self.batch_sampler, self.generator = sampler, batch_sampler, generator
         self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn
+        self.num_workers, self.pin_memory, self.timeout = int(num_workers), bool(pin_memory), timeout
+        self.worker_init_fn, self.multiprocessing_context = worker_init_fn, multiprocessing_context
+        self.prefetch_factor, self.persistent_workers = prefetch_factor, bool(persistent_workers)
         self.device = None if device is None else backend.normalize_device(device)
+        self._workers_started = False
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self) -> Iterator[Batch]:
-        n = len(self.dataset)
-        order = creation.generator().permutation(n) if self.shuffle else np.arange(n)
+    def __iter__(self) -> Iterator[Any]:
+        if self.num_workers > 0 and self.worker_init_fn is not None:
+            if not (self.persistent_workers and self._workers_started):
+                self.worker_init_fn(0)
+            self._workers_started = True
+        for indices in self._batches():
+            batch = self._fetch(indices)
+            yield batch if self.device is None else _to_device(batch, self.device)
+
+    def _batches(self) -> Iterator[Any]:
+        """The index batches of one epoch: slices of one index array when no sampler decides them."""
+        if self.batch_sampler is not None:
+            yield from (np.asarray(list(indices), dtype=np.int64) for indices in self.batch_sampler)
+            return
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        elif self.shuffle:
+            order = creation.numpy_generator(self.generator).permutation(len(self.dataset))
+        else:
+            order = np.arange(len(self.dataset))
         if isinstance(self.dataset, TensorDataset) and self.dataset.device not in (None, "cpu"):
             order = backend.to_device(order, self.dataset.device)  # once per epoch, not once per batch
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            batch = self._fetch(order[start : start + self.batch_size])
-            yield batch if self.device is None else _to_device(batch, self.device)
+            yield order[start : start + self.batch_size]
 
-    def _fetch(self, indices: np.ndarray) -> Batch:
+    def _fetch(self, indices: Any) -> Any:
+        if self.collate_fn is not None:  # a custom collate_fn sees the samples, as in PyTorch
+            return self.collate_fn([self.dataset[int(i)] for i in indices])
         if hasattr(self.dataset, "get_batch"):  # TensorDataset and Subset: gather the batch in one go
-            return self.dataset.get_batch(indices)
+            batch = self.dataset.get_batch(indices)
+            return list(batch) if isinstance(batch, tuple) else batch  # default_collate gives a list
         return collate([self.dataset[int(i)] for i in indices])
 
     def __repr__(self) -> str:
@@ -163,54 +221,112 @@ class DataLoader:
         )
 
 
-def collate(samples: Sequence[Any]) -> Batch:
-    """Stack a list of samples into a batch: tuples field by field, arrays and numbers into Tensors.
+def _check_worker_options(
+    num_workers: Any, timeout: Any, prefetch_factor: Any, persistent_workers: bool, context: Any
+) -> None:
+    """The checks PyTorch makes on the worker options, with the same outcomes (workers are never started)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers must be a non-negative integer, got {num_workers!r}")
+    if not isinstance(timeout, numbers.Real) or timeout < 0:
+        raise ValueError(f"DataLoader: timeout must be a non-negative number, got {timeout!r}")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError("DataLoader: prefetch_factor needs num_workers > 0 (as in PyTorch); leave it None")
+    if prefetch_factor is not None and (not isinstance(prefetch_factor, numbers.Integral) or prefetch_factor < 0):
+        raise ValueError(f"DataLoader: prefetch_factor must be a non-negative integer, got {prefetch_factor!r}")
+    if num_workers == 0 and persistent_workers:
+        raise ValueError("DataLoader: persistent_workers=True needs num_workers > 0 (as in PyTorch)")
+    if num_workers == 0 and context is not None:
+        raise ValueError("DataLoader: multiprocessing_context needs num_workers > 0 (as in PyTorch)")
 
-    NumPy arrays keep their dtype (uint8 images stay uint8, float64 stays float64); Python ints
-    become int64, Python floats float32 (the library's default float) and bools bool.
+
+def collate(batch: Sequence[Any]) -> Any:
+    """Turn a list of samples into a batch, as PyTorch's ``default_collate``.
+
+    - Tensors and NumPy arrays are stacked (arrays keep their dtype: uint8 images stay uint8).
+    - Python ints become an int64 Tensor, bools a bool Tensor, and Python floats a float64 Tensor
+      (PyTorch's rule, not the default float32). A field that starts with an int but holds floats
+      becomes float32, as ``torch.tensor([1, 0.5])`` does; NumPy scalars keep their dtype.
+    - Strings stay a list of strings.
+    - Tuples and lists are collated field by field into a list (a named tuple stays one), dicts
+      key by key into a dict.
     """
-    first = samples[0]
-    if isinstance(first, tuple | list):
-        if any(len(sample) != len(first) for sample in samples):
-            raise ValueError("collate: all samples must have the same number of fields")
-        return tuple(_stack(list(field)) for field in zip(*samples, strict=True))
-    return _stack(list(samples))
-
-
-def _stack(values: list[Any]) -> Tensor:
-    """One field of a batch as a Tensor (a fresh array, wrapped without a second copy)."""
-    first = values[0]
+    first = batch[0]
     if isinstance(first, Tensor):
+        _check_same_shapes([value.shape for value in batch], "tensors")
         xp = backend.get_array_module(first.array)
-        return _wrap(xp.stack([value.array for value in values]))
-    if isinstance(first, np.ndarray | np.generic):  # before the Python numbers: np.float64 is a float
-        array = np.stack([np.asarray(value) for value in values])
-    elif isinstance(first, bool):
-        array = np.array(values, dtype=np.bool_)
-    elif isinstance(first, numbers.Integral):
-        array = np.array(values, dtype=np.int64)
-    elif isinstance(first, numbers.Real):
-        array = np.array(values, dtype=default_float())
-    else:
+        return _wrap(xp.stack([value.array for value in batch]))
+    if isinstance(first, np.ndarray | np.generic) and not isinstance(first, np.str_ | np.bytes_):
+        _check_same_shapes([np.shape(value) for value in batch], "arrays")
+        return _wrap(_numbers(batch, first, None))
+    if isinstance(first, numbers.Integral):  # bools too, as torch.tensor(batch) infers
+        array = _numbers(batch, first, None)
+        if array.dtype.kind == "f" and not any(isinstance(value, np.floating) for value in batch):
+            array = array.astype(default_float())  # Python floats after an int: the default float
+        return _wrap(array.astype(np.int64) if array.dtype.kind == "i" else array)
+    if isinstance(first, numbers.Real):
+        return _wrap(_numbers(batch, first, np.float64))
+    if isinstance(first, str | bytes):
+        return list(batch)
+    if isinstance(first, Mapping):
+        return _same_type(first, {key: collate([sample[key] for sample in batch]) for key in first})
+    if isinstance(first, Sequence):
+        if any(len(sample) != len(first) for sample in batch):
+            lengths = sorted({len(sample) for sample in batch})
+            raise ValueError(f"collate: every sample must have the same number of fields, got lengths {lengths}")
+        fields = [collate(list(field)) for field in zip(*batch, strict=True)]
+        return type(first)(*fields) if hasattr(first, "_fields") else fields  # a named tuple keeps its type
+    raise TypeError(
+        f"collate: cannot batch samples of type {type(first).__name__}; a sample should be a Tensor, a NumPy "
+        "array, a number, a string, or a tuple, list or dict of those (or pass collate_fn=)"
+    )
+
+
+def _numbers(batch: Sequence[Any], first: Any, dtype: Any) -> np.ndarray:
+    """One NumPy array of the batch's values, or a clear error when they are not all numbers."""
+    array, problem = None, "not all of them are numbers"
+    if dtype is None or all(isinstance(value, numbers.Real) for value in batch):  # np.array makes None a NaN
+        try:
+            array = np.array([np.asarray(value) for value in batch] if dtype is None else batch, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            problem = error
+    if array is None or array.dtype.kind not in "biuf":
+        found = problem if array is None else f"dtype {array.dtype}"
         raise TypeError(
-            f"collate: cannot batch samples of type {type(first).__name__}; "
-            "a sample should be a NumPy array, a number, a Tensor, or a tuple of those"
+            f"collate: cannot batch these values into one tensor ({found}); the first sample holds a "
+            f"{type(first).__name__} here, so every sample must hold a number there too (or pass collate_fn=)"
         )
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"collate: cannot batch values of dtype {array.dtype}; use numbers")
-    return _wrap(array)
+    return array
 
 
-def random_split(dataset: Any, lengths: Sequence[int | float]) -> list[Subset]:
+def _check_same_shapes(shapes: list[tuple[int, ...]], what: str) -> None:
+    if len(set(shapes)) > 1:
+        raise ValueError(
+            f"collate: cannot stack {what} of different shapes {sorted(set(map(tuple, shapes)))}; "
+            "make every sample the same shape (e.g. with a transform) or pass collate_fn="
+        )
+
+
+def _same_type(first: Mapping, fields: dict[Any, Any]) -> Mapping:
+    """The collated dict as the samples' own mapping type when it can be built from a dict (as PyTorch)."""
+    try:
+        return type(first)(fields)
+    except TypeError:
+        return fields
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[int | float], generator: creation.Generator | None = None
+) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random ``Subset``s of the given lengths.
 
     ``lengths`` are sample counts that add up to ``len(dataset)``, or fractions that add up to 1
     (``[0.8, 0.2]``); fractions are floored and the leftover samples handed out one each, in
-    order, as PyTorch does. The permutation comes from the library's generator.
+    order, as PyTorch does. The permutation comes from ``generator`` (a ``tg.Generator``), else
+    from the library's generator.
     """
     n = len(dataset)
     counts = _split_counts(n, lengths)
-    order = creation.generator().permutation(n)
+    order = creation.numpy_generator(generator).permutation(n)
     bounds = np.cumsum([0, *counts])
     return [Subset(dataset, order[start:stop]) for start, stop in itertools.pairwise(bounds)]
 
@@ -269,7 +385,13 @@ def _own(item: Any, source: Any) -> Any:
     return item.copy() if backend.owner(item) is backend.owner(source) else item
 
 
-def _to_device(batch: Batch, device: str) -> Batch:
+def _to_device(batch: Any, device: str) -> Any:
+    """Every Tensor in ``batch`` (a Tensor, or lists, tuples and dicts of them) moved to ``device``."""
     if isinstance(batch, Tensor):
         return batch.to(device)
-    return tuple(tensor.to(device) for tensor in batch)
+    if isinstance(batch, Mapping):
+        return _same_type(batch, {key: _to_device(value, device) for key, value in batch.items()})
+    if isinstance(batch, list | tuple):
+        moved = [_to_device(value, device) for value in batch]
+        return type(batch)(*moved) if hasattr(batch, "_fields") else type(batch)(moved)
+    return batch  # strings and other values stay where they are
