@@ -8,6 +8,8 @@ import numpy as np
 # tensor first: it defines Tensor, then imports autograd and ops, which build on it (see its docstring).
 from .tensor import Tensor, cat, maximum, minimum, stack, where  # isort: skip
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad  # isort: skip
+from . import functions, return_types  # isort: skip
+from .functions import *  # noqa: F403  (the torch namespace: tg.exp(x), tg.max(x, 1), ...)  # isort: skip
 from .creation import (
     arange,
     eye,
@@ -81,6 +83,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "return_types",
     "rand",
     "randn",
     "save",
@@ -90,4 +93,5 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    *functions.__all__,
 ]
