@@ -620,12 +620,16 @@ class Tensor:
         axis = _single_axis(self, "log_softmax", axis if dim is None else dim)
         return ops.LogSoftmax.apply(_floating(self), axis=axis)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+    def argmax(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False
+    ) -> Tensor:
         """Index of the largest value (flattened when ``axis`` is None); an int64 tensor, no gradient."""
-        return _arg_extremum(self, "argmax", axis if dim is None else dim, keepdims)
+        return _arg_extremum(self, "argmax", axis if dim is None else dim, keepdims or keepdim)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
-        return _arg_extremum(self, "argmin", axis if dim is None else dim, keepdims)
+    def argmin(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False
+    ) -> Tensor:
+        return _arg_extremum(self, "argmin", axis if dim is None else dim, keepdims or keepdim)
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
         """Indices that sort the values along ``dim``; int64, no gradient. The sort is always
