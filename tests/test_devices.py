@@ -474,7 +474,7 @@ def test_a_training_step_copies_nothing_between_host_and_gpu(fake: str, name: st
 
 GPU_OPS: dict[str, Callable[[tg.Tensor, tg.Tensor, tg.Tensor], tg.Tensor]] = {
     "numbers": lambda x, i, y: ((x * 2.0 + 1) / 3 - 0.5) ** 2 + (1 - x) * 2,
-    "reductions": lambda x, i, y: x.sum(dim=0) + x.mean() + x.max(dim=1, keepdim=True) + x.var(),
+    "reductions": lambda x, i, y: x.sum(dim=0) + x.mean() + x.amax(dim=1, keepdim=True) + x.var(),
     "activations": lambda x, i, y: x.relu() + x.sigmoid() + x.tanh() + x.leaky_relu(0.1) + x.softplus(),
     "softmax": lambda x, i, y: x.softmax(-1) * x.log_softmax(-1) + x.logsumexp(dim=1, keepdim=True),
     "bounds": lambda x, i, y: tg.where(x > 0, x, 0.0) + tg.maximum(x, 0.5) + x.clip(-1.0, 1.0),

@@ -454,7 +454,7 @@ KINK_CASES = [
     ("leaky_relu_at_0_is_slope", lambda x: x.leaky_relu(0.1), [0.0, -1.0, 1.0], [0.1, 0.1, 1.0]),
     ("clip_at_bounds_passes", lambda x: x.clip(-1.0, 1.0), [-1.0, 1.0, 2.0, -2.0, 0.5], [1.0, 1.0, 0.0, 0.0, 1.0]),
     ("max_ties_share", lambda x: x.max(), [3.0, 3.0, 1.0], [0.5, 0.5, 0.0]),
-    ("min_ties_share", lambda x: x.min(axis=0), [[1.0, 2.0], [1.0, 0.0]], [[0.5, 0.0], [0.5, 1.0]]),
+    ("amin_ties_share", lambda x: x.amin(axis=0), [[1.0, 2.0], [1.0, 0.0]], [[0.5, 0.0], [0.5, 1.0]]),
     ("maximum_ties_half", lambda x: tg.maximum(x, 1.0), [1.0, 2.0, 0.0], [0.5, 1.0, 0.0]),
     ("minimum_ties_half", lambda x: tg.minimum(x, 1.0), [1.0, 2.0, 0.0], [0.5, 0.0, 1.0]),
 ]

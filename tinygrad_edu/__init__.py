@@ -16,6 +16,9 @@ from .autograd import (  # isort: skip
     set_grad_enabled,
 )
 from .backend import device, get_default_device, set_default_device
+
+from . import functions, return_types  # isort: skip
+from .functions import *  # noqa: F403  (the torch namespace: tg.exp(x), tg.max(x, 1), ...)  # isort: skip
 from .creation import (
     BoolTensor,
     ByteTensor,
@@ -148,6 +151,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "return_types",
     "rand",
     "rand_like",
     "randint",
@@ -166,4 +170,5 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    *functions.__all__,
 ]

@@ -11,6 +11,7 @@ is closed by the one import at the end of this module, which runs once Tensor ex
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import operator
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, dtypes
+from . import backend, dtypes, return_types
 from .dtypes import SUPPORTED_KINDS, TYPE_NAMES, DType, cast_for, check_dtype, default_float, scalar_dtype
 
 Axis = int | Sequence[int] | None
@@ -187,6 +188,26 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index, as PyTorch: ``range(t)``, ``items[t]``."""
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
+            raise TypeError(
+                f"only one-element integer tensors can be used as an index, but this tensor is {self.dtype} "
+                f"with shape {tuple(self.shape)}; convert it with int(t.item()) if that is what you mean"
+            )
+        return operator.index(self.array.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats its Python number (``f"{loss:.4f}"``); any other tensor formats as its repr."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"format spec {spec!r} applies to 0-d tensors (numbers), but this tensor has shape "
+                f"{tuple(self.shape)}; format t.item() for a one-element tensor, or t.tolist() for values"
+            )
+        return repr(self)
 
     def __bool__(self) -> bool:
         if self.array.size != 1:
@@ -356,6 +377,28 @@ class Tensor:
     def matmul(self, other: Operand) -> Tensor:
         return self @ other
 
+    def mm(self, other: Tensor) -> Tensor:
+        """The product of two matrices (2-D only, as torch.mm; ``matmul`` broadcasts)."""
+        _check_ndims("mm", (self, other), 2, "use matmul (or @) for vectors and batches")
+        return self @ other
+
+    def bmm(self, other: Tensor) -> Tensor:
+        """Batched matrix product of (b, n, m) and (b, m, p) tensors (3-D only, as torch.bmm)."""
+        _check_ndims("bmm", (self, other), 3, "use matmul (or @) to broadcast batches")
+        if self.shape[0] != other.shape[0]:
+            raise ValueError(f"bmm: batch sizes differ: shapes {tuple(self.shape)} and {tuple(other.shape)}")
+        return self @ other
+
+    def dot(self, other: Tensor) -> Tensor:
+        """The inner product of two vectors of one length (1-D only, as torch.dot)."""
+        _check_ndims("dot", (self, other), 1, "use matmul (or @) for matrices")
+        return self @ other
+
+    def outer(self, other: Tensor) -> Tensor:
+        """The outer product of two vectors: ``result[i, j] = self[i] * other[j]``."""
+        _check_ndims("outer", (self, other), 1, "flatten them first")
+        return self.unsqueeze(1) * other
+
     def add(self, other: Operand, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``."""
         return self + (other if alpha == 1 else other * alpha)
@@ -369,6 +412,12 @@ class Tensor:
 
     def div(self, other: Operand) -> Tensor:
         return self / other
+
+    def pow(self, exponent: Operand) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return -self
 
     # ------------------------------------------------------------------ in-place ops (rules in inplace.py)
     def add_(self, other: Operand, *, alpha: float = 1) -> Tensor:
@@ -434,6 +483,8 @@ class Tensor:
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return _compare(operator.ne, self, other)
 
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
     # ------------------------------------------------------------------ elementwise functions
     def exp(self) -> Tensor:
         return ops.Exp.apply(_floating(self))
@@ -441,11 +492,37 @@ class Tensor:
     def log(self) -> Tensor:
         return ops.Log.apply(_floating(self))
 
+    def log2(self) -> Tensor:
+        return ops.Log2.apply(_floating(self))
+
+    def log10(self) -> Tensor:
+        return ops.Log10.apply(_floating(self))
+
+    def exp2(self) -> Tensor:
+        return ops.Exp2.apply(_floating(self))
+
     def sqrt(self) -> Tensor:
         return ops.Sqrt.apply(_floating(self))
 
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x)."""
+        return 1 / self.sqrt()
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def reciprocal(self) -> Tensor:
+        """1 / x, in floating point for integer tensors (as PyTorch)."""
+        return 1 / self
+
     def abs(self) -> Tensor:
         return ops.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(_floating(self))
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(_floating(self))
 
     def tanh(self) -> Tensor:
         return ops.Tanh.apply(_floating(self))
@@ -491,21 +568,37 @@ class Tensor:
         count = self.array.size if axis is None else math.prod(self.shape[i] for i in axis)
         return _floating(self).sum(axis=axis, keepdims=keepdims) / count
 
-    def max(
+    def amax(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
-        axis, keepdims = _axis_arguments(self, "max", axis, keepdims, dim, keepdim)
+        """The largest value over one or several axes (all by default); ties share the gradient."""
+        axis, keepdims = _axis_arguments(self, "amax", axis, keepdims, dim, keepdim)
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
-    amax = max  # noqa: A003 - PyTorch's name for the max over axes
-
-    def min(
+    def amin(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
-        axis, keepdims = _axis_arguments(self, "min", axis, keepdims, dim, keepdim)
+        """The smallest value over one or several axes (all by default); ties share the gradient."""
+        axis, keepdims = _axis_arguments(self, "amin", axis, keepdims, dim, keepdim)
         return ops.Max.apply(self, axis=axis, keepdims=keepdims, smallest=True)
 
-    amin = min  # noqa: A003 - PyTorch's name for the min over axes
+    def max(
+        self, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None, keepdims: bool = False
+    ) -> Tensor | return_types.max:
+        """As torch.max: the largest value (no ``dim``); ``(values, indices)`` along ``dim``, where
+        the gradient goes to the index picked; with a Tensor argument, the elementwise ``maximum``.
+        Use ``amax`` to reduce several axes at once."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        return _extremum(self, "max", axis if dim is None else dim, keepdim or keepdims)
+
+    def min(
+        self, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: int | None = None, keepdims: bool = False
+    ) -> Tensor | return_types.min:
+        """As torch.min: the smallest value, ``(values, indices)`` along ``dim``, or the elementwise ``minimum``."""
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        return _extremum(self, "min", axis if dim is None else dim, keepdim or keepdims)
 
     def var(
         self,
@@ -519,6 +612,40 @@ class Tensor:
         """Variance with Bessel's ``correction`` (1 as PyTorch; 0 for the population variance)."""
         axis, keepdims = _axis_arguments(self, "var", axis, keepdims, dim, keepdim)
         return ops.Var.apply(_floating(self), axis=axis, keepdims=keepdims, correction=correction)
+
+    def std(
+        self,
+        dim: Axis = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+        axis: Axis = None,
+        keepdims: bool = False,
+    ) -> Tensor:
+        """Standard deviation, sqrt of ``var``: Bessel's ``correction`` 1 by default, as PyTorch
+        (``unbiased=False`` or ``correction=0`` for the population one)."""
+        if unbiased is not None and correction is not None:
+            raise TypeError("std: give either unbiased or correction, not both")
+        correction = (1 if unbiased is None else int(unbiased)) if correction is None else correction
+        return self.var(dim=axis if dim is None else dim, keepdim=keepdim or keepdims, correction=correction).sqrt()
+
+    def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """The p-norm over ``dim`` (all elements by default), as torch.norm: ``p`` is a number,
+        ``inf``/``-inf`` (largest/smallest magnitude) or ``"fro"`` (the 2-norm)."""
+        axis, keepdims = _axis_arguments(self, "norm", dim, keepdim, None, None)
+        x = _floating(self)
+        if p in (2, "fro"):
+            return ops.Norm.apply(x, axis=axis, keepdims=keepdims)
+        if isinstance(p, str) or not isinstance(p, numbers.Real):
+            raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
+        if p == 1:
+            return x.abs().sum(axis, keepdims)
+        if math.isinf(p):
+            return x.abs().amax(axis, keepdims) if p > 0 else x.abs().amin(axis, keepdims)
+        if p == 0:
+            return (x != 0).to(x.dtype).sum(axis, keepdims)
+        return (x.abs() ** p).sum(axis, keepdims) ** (1 / p)
 
     def logsumexp(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -535,12 +662,46 @@ class Tensor:
         axis = _single_axis(self, "log_softmax", axis if dim is None else dim)
         return ops.LogSoftmax.apply(_floating(self), axis=axis)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
+    def argmax(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False
+    ) -> Tensor:
         """Index of the largest value (flattened when ``axis`` is None); an int64 tensor, no gradient."""
-        return _arg_extremum(self, "argmax", axis if dim is None else dim, keepdims)
+        return _arg_extremum(self, "argmax", axis if dim is None else dim, keepdims or keepdim)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
-        return _arg_extremum(self, "argmin", axis if dim is None else dim, keepdims)
+    def argmin(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False
+    ) -> Tensor:
+        return _arg_extremum(self, "argmin", axis if dim is None else dim, keepdims or keepdim)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """Indices that sort the values along ``dim``; int64, no gradient. The sort is always
+        stable (equal values keep their order), so ``stable`` is accepted for PyTorch's sake."""
+        axis, xp = _single_axis(self, "argsort", dim), backend.get_array_module(self.array)
+        values = self.array.reshape(self.shape or (1,))
+        if descending:  # sort the reversed values, reverse back: ties keep their order, NaN comes first
+            order = values.shape[axis] - 1 - xp.flip(_stable_argsort(xp.flip(values, axis), axis), axis)
+        else:
+            order = _stable_argsort(values, axis)
+        return _wrap(order.astype(np.int64, copy=False).reshape(self.shape))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> return_types.sort:
+        """``(values, indices)``: the values sorted along ``dim`` (NaN last, or first when
+        ``descending``), and where each came from. Gradients flow back to the positions they came from."""
+        indices = self.argsort(dim, descending, stable)
+        return return_types.sort(_take_along(self, _single_axis(self, "sort", dim), indices), indices)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> return_types.topk:  # noqa: A002
+        """``(values, indices)`` of the ``k`` largest (or smallest) values along ``dim``, largest
+        first (always sorted). Gradients flow back to those positions."""
+        axis = _single_axis(self, "topk", dim)
+        length = self.shape[axis] if self.ndim else 1
+        if not 0 <= k <= length or (k == 0 and not self.ndim):
+            raise ValueError(
+                f"topk: k={k} is out of range for dim {dim} of length {length} (shape {tuple(self.shape)})"
+            )
+        picked = (slice(None),) * axis + (slice(0, k),)
+        indices = self.argsort(dim, descending=largest)[picked if self.ndim else ()]
+        return return_types.topk(_take_along(self, axis, indices), indices)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -628,6 +789,47 @@ class Tensor:
         return ops.Expand.apply(self, shape=shape)
 
     broadcast_to = expand
+
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+        """Tile: repeat the whole tensor ``sizes[i]`` times along axis i (as torch.repeat and
+        np.tile; extra leading sizes add axes). Each axis becomes (copies, length) by expand, then one."""
+        sizes = _shape_argument(sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(
+                f"repeat: give at least one size per axis: {len(sizes)} sizes for shape {tuple(self.shape)}"
+            )
+        shape = (1,) * (len(sizes) - self.ndim) + tuple(self.shape)
+        spread = self.reshape(*(n for length in shape for n in (1, length)))
+        tiled = spread.expand(*(n for copies, length in zip(sizes, shape, strict=True) for n in (copies, length)))
+        return tiled.reshape(*(copies * length for copies, length in zip(sizes, shape, strict=True)))
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces along ``dim``: each of ``split_size`` (the last may be shorter), or of the given
+        lengths, as torch.split. Each piece is a slice, so gradients flow back to it."""
+        axis = _single_axis(self, "split", dim)
+        length = self.shape[axis]
+        if isinstance(split_size_or_sections, numbers.Integral):
+            size = int(split_size_or_sections)
+            if size <= 0 and length:
+                raise ValueError(f"split: split_size must be positive, got {size}")
+            sections = [min(size, length - start) for start in range(0, length, size)] if length else [0]
+        else:
+            sections = [int(n) for n in split_size_or_sections]
+            if sum(sections) != length or min(sections, default=0) < 0:
+                raise ValueError(
+                    f"split: sections {sections} must be non-negative and add up to {length}, the length of "
+                    f"dim {dim} of shape {tuple(self.shape)}"
+                )
+        before, ends = (slice(None),) * axis, itertools.accumulate(sections)
+        return tuple(self[(*before, slice(end - n, end))] for n, end in zip(sections, ends, strict=True))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """At most ``chunks`` pieces of equal length ceil(n / chunks) along ``dim`` (the last may be
+        shorter, and there may be fewer pieces), as torch.chunk."""
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        length = self.shape[_single_axis(self, "chunk", dim)]
+        return self.split(max(-(-length // chunks), 1), dim)
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=_index_argument(index, self.device))
@@ -811,6 +1013,47 @@ def _arg_extremum(tensor: Tensor, name: str, axis: int | None, keepdims: bool) -
         axis = _single_axis(tensor, name, axis)
     result = getattr(tensor.array, name)(axis=axis, keepdims=keepdims)
     return _wrap(result.astype(np.int64, copy=False))
+
+
+def _extremum(tensor: Tensor, name: str, dim: Any, keepdim: bool) -> Tensor | tuple:
+    """max or min: of every element without ``dim``, else ``(values, indices)`` along one axis."""
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}(): keepdim needs a dim; use a{name}(keepdim=True) to keep every axis")
+        return tensor.amax() if name == "max" else tensor.amin()
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{name}(dim) takes one axis, got {dim!r}; use a{name}(dim={dim!r}) for several")
+    axis = _single_axis(tensor, name, dim)
+    flat = tensor.reshape(1) if tensor.ndim == 0 else tensor
+    indices = _arg_extremum(flat, f"arg{name}", axis, keepdims=True)
+    values, result = _take_along(flat, axis, indices), getattr(return_types, name)
+    if keepdim and tensor.ndim:
+        return result(values, indices)
+    return result(values.squeeze(axis), indices.squeeze(axis))
+
+
+def _stable_argsort(array: Any, axis: int) -> Any:
+    xp = backend.get_array_module(array)
+    return xp.argsort(array, axis=axis, kind="stable" if xp is np else None)  # CuPy always sorts stably
+
+
+def _take_along(tensor: Tensor, axis: int, indices: Tensor) -> Tensor:
+    """``tensor`` picked at ``indices`` (of ``tensor``'s number of axes) along ``axis``, as NumPy's
+    take_along_axis, through GetItem: the gradient scatters back to the picked elements."""
+    if tensor.ndim == 0:  # one value: pick from it as a vector of one
+        return _take_along(tensor.reshape(1), 0, indices.reshape(-1)).reshape(indices.shape)
+    xp, ndim = backend.get_array_module(indices.array), indices.ndim
+    index = tuple(
+        indices.array if i == axis else xp.arange(n).reshape([-1 if j == i else 1 for j in range(ndim)])
+        for i, n in enumerate(indices.shape)
+    )
+    return ops.GetItem.apply(tensor, index=index)
+
+
+def _check_ndims(name: str, tensors: tuple[Tensor, ...], ndim: int, hint: str) -> None:
+    if any(not isinstance(t, Tensor) or t.ndim != ndim for t in tensors):
+        shapes = " and ".join(str(tuple(t.shape)) if isinstance(t, Tensor) else type(t).__name__ for t in tensors)
+        raise ValueError(f"{name}: expects {ndim}-D tensors, got {shapes}; {hint}")
 
 
 def _index_argument(index: Any, device: str) -> Any:

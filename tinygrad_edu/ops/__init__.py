@@ -3,8 +3,9 @@
 Read them in this order:
 
 - ``arithmetic.py``: ``+ - * / **`` and ``@``, elementwise maximum/minimum, ``where``;
-- ``elementwise.py``: ``exp``, ``log``, ``sqrt``, ``abs``, the activations, ``clip``, copies, casts and moves;
-- ``reductions.py``: ``sum``, ``var``, ``logsumexp``, ``amax``/``amin``, ``softmax``, ``log_softmax``;
+- ``elementwise.py``: ``exp``, ``log`` (and base 2 and 10), ``sqrt``, ``sin``, ``cos``, ``abs``, the activations,
+  ``clip``, copies, casts and moves;
+- ``reductions.py``: ``sum``, ``var``, ``norm``, ``logsumexp``, ``amax``/``amin``, ``softmax``, ``log_softmax``;
 - ``shape.py``: reshape, permute, expand, indexing and ``cat``;
 - ``nn.py``: the fused layer and loss ops: linear, batch norm, cross-entropy, NLL, MSE, BCE.
 
@@ -17,9 +18,28 @@ input was broadcast: the engine (``autograd.unbroadcast``) sums them back to the
 """
 
 from .arithmetic import Add, Div, MatMul, Maximum, Mul, Neg, Pow, Sub, Where
-from .elementwise import Abs, Cast, Clip, Clone, Exp, LeakyReLU, Log, ReLU, Sigmoid, Softplus, Sqrt, Tanh, ToDevice
+from .elementwise import (
+    Abs,
+    Cast,
+    Clip,
+    Clone,
+    Cos,
+    Exp,
+    Exp2,
+    LeakyReLU,
+    Log,
+    Log2,
+    Log10,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Softplus,
+    Sqrt,
+    Tanh,
+    ToDevice,
+)
 from .nn import BatchNorm, BinaryCrossEntropy, CrossEntropy, Linear, MeanSquaredError, NegativeLogLikelihood
-from .reductions import LogSoftmax, LogSumExp, Max, Softmax, Sum, Var
+from .reductions import LogSoftmax, LogSumExp, Max, Norm, Softmax, Sum, Var
 from .shape import Cat, Expand, GetItem, Reshape, ScatterAdd, SetItem, Transpose
 
 
@@ -40,14 +60,18 @@ __all__ = [
     "Cat",
     "Clip",
     "Clone",
+    "Cos",
     "CrossEntropy",
     "Div",
     "Exp",
+    "Exp2",
     "Expand",
     "GetItem",
     "LeakyReLU",
     "Linear",
     "Log",
+    "Log2",
+    "Log10",
     "LogSoftmax",
     "LogSumExp",
     "MatMul",
@@ -57,12 +81,14 @@ __all__ = [
     "Mul",
     "Neg",
     "NegativeLogLikelihood",
+    "Norm",
     "Pow",
     "ReLU",
     "Reshape",
     "ScatterAdd",
     "SetItem",
     "Sigmoid",
+    "Sin",
     "Softmax",
     "Softplus",
     "Sqrt",

@@ -1,6 +1,9 @@
-"""Elementwise functions: exp, log, sqrt, abs, the activations and clip; copies, casts and moves between devices."""
+"""Elementwise functions: exp, log, their base-2 and base-10 forms, sqrt, abs, sin, cos, the activations and
+clip; copies, casts and moves between devices."""
 
 from __future__ import annotations
+
+import math
 
 from ..autograd import Function
 from ..backend import get_array_module, to_device
@@ -32,6 +35,46 @@ class Log(Function):
         return grad / x
 
 
+class Exp2(Function):
+    """exp2: y = 2**x; dy/dx = y ln 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return get_array_module(x.array).exp2(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.output * math.log(2)
+
+
+class Log2(Function):
+    """log2: y = log2(x); dy/dx = 1 / (x ln 2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.array).log2(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * math.log(2))
+
+
+class Log10(Function):
+    """log10: y = log10(x); dy/dx = 1 / (x ln 10)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.array).log10(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x * math.log(10))
+
+
 class Sqrt(Function):
     """sqrt: y = x**0.5; dy/dx = 1 / (2 y)."""
 
@@ -56,6 +99,34 @@ class Abs(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return grad * get_array_module(x.array).sign(x.array)
+
+
+class Sin(Function):
+    """sin: y = sin(x); dy/dx = cos(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.array).sin(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.cos()
+
+
+class Cos(Function):
+    """cos: y = cos(x); dy/dx = -sin(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x.array).cos(x.array)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * x.sin()
 
 
 class Tanh(Function):

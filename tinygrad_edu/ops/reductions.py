@@ -1,4 +1,4 @@
-"""Reductions over axes (sum, var, logsumexp, amax/amin) and the softmax family along one axis.
+"""Reductions over axes (sum, var, the 2-norm, logsumexp, amax/amin) and the softmax family along one axis.
 
 Each reduction computes with the reduced axes kept (size 1) and drops them at the end unless
 ``keepdims``: ``squeeze(axis)`` removes exactly those axes (all of them for ``axis=None``).
@@ -43,6 +43,23 @@ class Var(Function):
         (x,) = ctx.saved_tensors
         scale = 2 / ctx.divisor if ctx.divisor else math.inf
         return (x - x.mean(axis=ctx.axis, keepdims=True)) * (grad.reshape(ctx.kept_shape) * scale)
+
+
+class Norm(Function):
+    """2-norm over axes: y = sqrt(sum_i x_i**2); dy/dx_i = x_i / y, taken as 0 where y = 0 (as torch.norm)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        kept = get_array_module(x.array).sqrt((x.array * x.array).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(x)
+        ctx.kept_shape, ctx.axis = kept.shape, axis
+        return kept if keepdims else kept.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        norm = ctx.output.reshape(ctx.kept_shape)
+        return x * (grad.reshape(ctx.kept_shape) / (norm + (norm.array == 0)))  # y = 0 only where x = 0
 
 
 class LogSumExp(Function):

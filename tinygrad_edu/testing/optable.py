@@ -197,6 +197,37 @@ def _assigned_where_positive(lib: ModuleType, x: Any) -> Any:
     return y
 
 
+def _rejoined(lib: ModuleType, pieces: tuple, axis: int) -> Any:
+    """Pieces of a split joined again, piece i scaled by i + 1: a wrong cut shows in the values and gradients."""
+    return lib.cat([piece * (i + 1) for i, piece in enumerate(pieces)], axis)
+
+
+def _split_reference(x: np.ndarray, axis: int = -1, size: int = 2) -> np.ndarray:
+    """``_rejoined`` of ``x`` cut into pieces of ``size`` along ``axis`` (the last one shorter)."""
+    pieces = np.split(x, range(size, x.shape[axis], size), axis)
+    return np.concatenate([piece * (i + 1) for i, piece in enumerate(pieces)], axis)
+
+
+def _chunk_reference(x: np.ndarray, axis: int = -1, chunks: int = 3) -> np.ndarray:
+    """torch.chunk: pieces of ceil(n / chunks), so 7 in 3 chunks is 3 + 3 + 1 (np.array_split gives 3 + 2 + 2)."""
+    return _split_reference(x, axis, -(-x.shape[axis] // chunks))
+
+
+def _top2(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The two largest values along ``axis`` (one for an axis of length 1), largest first."""
+    return np.take(-np.sort(-x, axis), range(min(2, x.shape[axis])), axis)
+
+
+def _std_of_pair(lib: ModuleType, x: Any, axis: int = -1) -> Any:
+    """std over ``x`` joined with 2 x + 1 along ``axis``: never fewer than 2 values, never all equal
+    (std has no derivative where every value is the same)."""
+    return lib.cat([x, x * 2 + 1], axis).std(dim=axis)
+
+
+def _norm(x: np.ndarray, axis: Any = None, keepdims: bool = False, p: float = 2) -> np.ndarray:
+    return np.sum(np.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
 # ----------------------------------------------------------------------------- the table
 POSITIVE: Domain = (0.2, 4.0)
 PROBABILITY: Domain = (0.0, 1.0)
@@ -235,6 +266,14 @@ OP_SPECS: tuple[OpSpec, ...] = (
     OpSpec("log", lambda lib, x: x.log(), np.log, "unary", domain=POSITIVE),
     OpSpec("sqrt", lambda lib, x: x.sqrt(), np.sqrt, "unary", domain=POSITIVE),
     OpSpec("abs", lambda lib, x: x.abs(), np.abs, "unary", kinks=(0.0,), smooth=False),
+    OpSpec("sin", lambda lib, x: x.sin(), np.sin, "unary"),
+    OpSpec("cos", lambda lib, x: x.cos(), np.cos, "unary"),
+    OpSpec("log2", lambda lib, x: x.log2(), np.log2, "unary", domain=POSITIVE),
+    OpSpec("log10", lambda lib, x: x.log10(), np.log10, "unary", domain=POSITIVE),
+    OpSpec("exp2", lambda lib, x: x.exp2(), np.exp2, "unary"),
+    OpSpec("square", lambda lib, x: x.square(), np.square, "unary"),
+    OpSpec("rsqrt", lambda lib, x: x.rsqrt(), lambda x: 1 / np.sqrt(x), "unary", domain=POSITIVE),
+    OpSpec("reciprocal", lambda lib, x: x.reciprocal(), np.reciprocal, "unary", domain=POSITIVE),
     OpSpec("tanh", lambda lib, x: x.tanh(), np.tanh, "unary"),
     OpSpec("sigmoid", lambda lib, x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), "unary", domain=(-6.0, 6.0)),
     OpSpec("relu", lambda lib, x: x.relu(), lambda x: np.maximum(x, 0.0), "unary", kinks=(0.0,), smooth=False),
@@ -256,10 +295,28 @@ OP_SPECS: tuple[OpSpec, ...] = (
            _reduction(np.var), "reduce"),
     OpSpec("logsumexp", lambda lib, x, axis=None, keepdims=False: x.logsumexp(dim=_dims(x, axis), keepdim=keepdims),
            _logsumexp, "reduce"),
+    OpSpec("norm", lambda lib, x, axis=None, keepdims=False: x.norm(dim=axis, keepdim=keepdims), _norm, "reduce",
+           kinks=(0.0,)),
+    OpSpec("norm_1", lambda lib, x, axis=None, keepdims=False: x.norm(1, dim=axis, keepdim=keepdims),
+           lambda x, axis=None, keepdims=False: _norm(x, axis, keepdims, p=1), "reduce", kinks=(0.0,), smooth=False),
+    OpSpec("norm_3", lambda lib, x, axis=None, keepdims=False: x.norm(3, dim=axis, keepdim=keepdims),
+           lambda x, axis=None, keepdims=False: _norm(x, axis, keepdims, p=3), "reduce", domain=POSITIVE),
     # along one axis
     OpSpec("softmax", lambda lib, x, axis=-1: x.softmax(dim=axis), _softmax, "axis"),
     OpSpec("log_softmax", lambda lib, x, axis=-1: x.log_softmax(dim=axis), lambda x, axis=-1: np.log(_softmax(x, axis)),
            "axis"),
+    OpSpec("std", _std_of_pair, lambda x, axis=-1: np.concatenate([x, x * 2 + 1], axis).std(axis, ddof=1), "axis",
+           domain=POSITIVE),
+    OpSpec("max_dim", lambda lib, x, axis=-1: x.max(dim=axis).values, lambda x, axis=-1: np.max(x, axis), "axis",
+           distinct=True, smooth=False),
+    OpSpec("min_dim", lambda lib, x, axis=-1: x.min(axis).values, lambda x, axis=-1: np.min(x, axis), "axis",
+           distinct=True, smooth=False),
+    OpSpec("sort", lambda lib, x, axis=-1: x.sort(dim=axis, descending=True).values,
+           lambda x, axis=-1: -np.sort(-x, axis), "axis", distinct=True, smooth=False),
+    OpSpec("topk", lambda lib, x, axis=-1: x.topk(min(2, x.shape[axis]), dim=axis).values, _top2, "axis",
+           distinct=True, smooth=False),
+    OpSpec("split", lambda lib, x, axis=-1: _rejoined(lib, x.split(2, dim=axis), axis), _split_reference, "axis"),
+    OpSpec("chunk", lambda lib, x, axis=-1: _rejoined(lib, x.chunk(3, dim=axis), axis), _chunk_reference, "axis"),
     # shape and indexing
     OpSpec("reshape", lambda lib, x, shape=(-1,): x.reshape(shape), np.reshape, "reshape"),
     OpSpec("flatten", lambda lib, x: x.flatten(), np.ravel, "unary"),
@@ -268,6 +325,7 @@ OP_SPECS: tuple[OpSpec, ...] = (
            "transpose"),
     OpSpec("T", lambda lib, x: x.T, np.transpose, "unary"),
     OpSpec("expand", lambda lib, x, shape=(): x.expand(shape), _expanded, "expand"),
+    OpSpec("repeat", lambda lib, x: x.repeat(2, 1, 3, 1), lambda x: np.tile(x, (2, 1, 3, 1)), "unary"),
     OpSpec("getitem", lambda lib, x, index=0: x[index], lambda x, index=0: x[index], "getitem"),
     OpSpec("cat", lambda lib, *ts, axis=0: lib.cat(ts, axis), lambda *xs, axis=0: np.concatenate(xs, axis), "join", 3),
     OpSpec("stack", lambda lib, *ts, axis=0: lib.stack(ts, axis), lambda *xs, axis=0: np.stack(xs, axis), "join", 3),
