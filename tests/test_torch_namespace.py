@@ -39,7 +39,7 @@ def pair(torch: Any, array: np.ndarray, requires_grad: bool = False) -> tuple[tg
 def assert_same(ours: Any, theirs: Any, rtol: float = 1e-6) -> None:
     """Same shape, same dtype and the same values as PyTorch's tensor."""
     assert tuple(ours.shape) == tuple(theirs.shape)
-    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert str(ours.dtype).removeprefix("tinygrad_edu.") == str(theirs.dtype).removeprefix("torch.")
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol, atol=1e-7)
 
 
@@ -560,8 +560,23 @@ def test_out_refuses_what_torch_refuses() -> None:
     with tg.no_grad():
         assert tg.exp(x, out=tg.zeros(2)).tolist() == pytest.approx([math.e, math.e**2])
     with pytest.raises(
-        RuntimeError, match=r"add\(\): result type float32 can't be cast to the out tensor's dtype int64"
+        RuntimeError,
+        match=r"add\(\): result type (tinygrad_edu\.)?float32 can't be cast to the out tensor's dtype (tinygrad_edu\.)?int64",
     ):
         tg.add(tg.Tensor([1.5]), 1, out=tg.Tensor([0]))
     with pytest.raises(TypeError, match=r"max\(\): out= takes a Tensor and works where the result is one Tensor"):
         tg.max(tg.zeros(2, 2), 1, out=tg.zeros(2))
+
+
+def test_remainder_and_floor_division_match_torch_and_refuse_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    values = np.array([-7, -3, 0, 4, 9])
+    for ours, theirs in (
+        (tg.tensor(values) % 3, torch.tensor(values) % 3),
+        (tg.tensor(values) // 4, torch.tensor(values) // 4),
+        (10 % tg.tensor([3, 4]), 10 % torch.tensor([3, 4])),
+        (tg.tensor([-2.5, 7.5]) % 2.0, torch.tensor([-2.5, 7.5]) % 2.0),
+    ):
+        assert_same(ours, theirs)
+    with pytest.raises(RuntimeError, match=r"% has no gradient.*no_grad"):
+        tg.ones(2, requires_grad=True) % 2

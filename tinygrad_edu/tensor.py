@@ -485,6 +485,23 @@ class Tensor:
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
+    # ------------------------------------------------------------------ integer arithmetic (no gradient)
+    def __mod__(self, other: Operand) -> Tensor:
+        """The remainder with the divisor's sign (Python's and ``torch.remainder``'s)."""
+        return _without_gradient("%", operator.mod, *_operands(self, other))
+
+    def __rmod__(self, other: Operand) -> Tensor:
+        return _without_gradient("%", operator.mod, *_operands(self, other, reverse=True))
+
+    def __floordiv__(self, other: Operand) -> Tensor:
+        """Division rounded down, as ``torch.floor_divide``."""
+        return _without_gradient("//", operator.floordiv, *_operands(self, other))
+
+    def __rfloordiv__(self, other: Operand) -> Tensor:
+        return _without_gradient("//", operator.floordiv, *_operands(self, other, reverse=True))
+
+    remainder, floor_divide = __mod__, __floordiv__
+
     # ------------------------------------------------------------------ elementwise functions
     def exp(self) -> Tensor:
         return ops.Exp.apply(_floating(self))
@@ -920,6 +937,18 @@ def _integer_range(dtype: np.dtype) -> tuple[int, int]:
         return False, True
     info = np.iinfo(dtype)
     return int(info.min), int(info.max)
+
+
+def _without_gradient(symbol: str, compute: Any, a: Tensor, b: Tensor) -> Tensor:
+    """``a symbol b`` on the arrays, for ops that carry no gradient here (``%`` and ``//``)."""
+    if autograd.is_grad_enabled() and (a._requires_grad or b._requires_grad):
+        raise RuntimeError(
+            f"{symbol} has no gradient in tinygrad_edu: compute it under tg.no_grad(), or on .detach()ed tensors"
+        )
+    try:
+        return _wrap(compute(a.array, b.array))
+    except ValueError as error:
+        raise ValueError(f"{symbol}: cannot combine shapes {tuple(a.shape)} and {tuple(b.shape)}: {error}") from error
 
 
 def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
