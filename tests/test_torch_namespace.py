@@ -561,7 +561,7 @@ def test_out_refuses_what_torch_refuses() -> None:
         assert tg.exp(x, out=tg.zeros(2)).tolist() == pytest.approx([math.e, math.e**2])
     with pytest.raises(
         RuntimeError,
-        match=r"add\(\): result type (tinygrad_edu\.)?float32 can't be cast to the out tensor's dtype (tinygrad_edu\.)?int64",
+        match=r"add\(\): result type tinygrad_edu\.float32 can't be cast to the out tensor's dtype tinygrad_edu\.int64",
     ):
         tg.add(tg.Tensor([1.5]), 1, out=tg.Tensor([0]))
     with pytest.raises(TypeError, match=r"max\(\): out= takes a Tensor and works where the result is one Tensor"):
