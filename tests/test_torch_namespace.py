@@ -580,3 +580,11 @@ def test_remainder_and_floor_division_match_torch_and_refuse_gradients() -> None
         assert_same(ours, theirs)
     with pytest.raises(RuntimeError, match=r"% has no gradient.*no_grad"):
         tg.ones(2, requires_grad=True) % 2
+
+
+def test_var_takes_torchs_positional_order() -> None:
+    """``x.var(0, True)`` is (dim, unbiased) as in PyTorch: it must not keep the dimension."""
+    torch = pytest.importorskip("torch")
+    values = np.arange(12.0).reshape(3, 4) ** 1.5
+    for args in ((0, True), (1, False), (1, True, True)):
+        assert_same(tg.tensor(values).var(*args), torch.tensor(values).var(*args), rtol=1e-12)

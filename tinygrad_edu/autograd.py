@@ -312,7 +312,7 @@ def _output(result: Any, inputs: tuple) -> Tensor:
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
     """Rewrite a NumPy/CuPy error inside ``forward`` into one that names the op and its operands."""
     tensors = [t for t in inputs if isinstance(t, Tensor)]
-    devices = sorted({t.device for t in tensors})
+    devices = sorted({str(t.device) for t in tensors})
     name = cls.__name__
     if len(devices) > 1:
         described = ", ".join(f"{t.device} {tuple(t.shape)}" for t in tensors)

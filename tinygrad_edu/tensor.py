@@ -619,15 +619,20 @@ class Tensor:
 
     def var(
         self,
+        dim: Axis = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
         axis: Axis = None,
         keepdims: bool = False,
-        correction: int = 1,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
     ) -> Tensor:
-        """Variance with Bessel's ``correction`` (1 as PyTorch; 0 for the population variance)."""
-        axis, keepdims = _axis_arguments(self, "var", axis, keepdims, dim, keepdim)
+        """Variance with Bessel's ``correction``: 1 by default, as PyTorch (``unbiased=False`` or
+        ``correction=0`` for the population variance). Arguments in PyTorch's order."""
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: give either unbiased or correction, not both")
+        correction = (1 if unbiased is None else int(unbiased)) if correction is None else correction
+        axis, keepdims = _axis_arguments(self, "var", axis, keepdims, dim, keepdim or None)
         return ops.Var.apply(_floating(self), axis=axis, keepdims=keepdims, correction=correction)
 
     def std(
@@ -640,12 +645,8 @@ class Tensor:
         axis: Axis = None,
         keepdims: bool = False,
     ) -> Tensor:
-        """Standard deviation, sqrt of ``var``: Bessel's ``correction`` 1 by default, as PyTorch
-        (``unbiased=False`` or ``correction=0`` for the population one)."""
-        if unbiased is not None and correction is not None:
-            raise TypeError("std: give either unbiased or correction, not both")
-        correction = (1 if unbiased is None else int(unbiased)) if correction is None else correction
-        return self.var(dim=axis if dim is None else dim, keepdim=keepdim or keepdims, correction=correction).sqrt()
+        """Standard deviation, the square root of ``var`` (same arguments)."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
 
     def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default), as torch.norm: ``p`` is a number,
