@@ -589,14 +589,15 @@ def test_weights_saved_from_the_gpu_load_on_the_cpu_and_on_the_gpu(cuda: str, tm
     expected = {name: t.numpy() for name, t in model.state_dict().items()}
     tg.save(model.state_dict(), tmp_path / "gpu.safetensors")
 
-    on_cpu = tg.load(tmp_path / "gpu.safetensors")
-    on_gpu = tg.load(tmp_path / "gpu.safetensors", device="cuda")
-    assert on_cpu.keys() == on_gpu.keys() == expected.keys()
+    on_cpu = tg.load(tmp_path / "gpu.safetensors", map_location="cpu")
+    on_gpu = tg.load(tmp_path / "gpu.safetensors")  # as torch.load: back to the device they were saved from
+    assert list(on_cpu) == list(on_gpu) == list(expected)
     for name, values in expected.items():
-        assert type(on_cpu[name]) is np.ndarray and on_cpu[name].dtype == values.dtype
-        np.testing.assert_array_equal(on_cpu[name], values, err_msg=name)
-        assert backend.device_of(on_gpu[name]) == "cuda"
-        np.testing.assert_array_equal(backend.as_numpy(on_gpu[name]), values, err_msg=name)
+        assert isinstance(on_cpu[name], tg.Tensor) and on_cpu[name].device == "cpu"
+        assert on_cpu[name].dtype == values.dtype
+        np.testing.assert_array_equal(on_cpu[name].numpy(), values, err_msg=name)
+        assert on_gpu[name].device == "cuda"
+        np.testing.assert_array_equal(on_gpu[name].cpu().numpy(), values, err_msg=name)
 
     fresh = mlp(seed=1).to(cuda)
     fresh.load_state_dict(on_gpu)
@@ -687,7 +688,7 @@ def test_train_command_on_cuda_gives_the_cpu_results(cuda: str, tmp_path: Path) 
         with contextlib.redirect_stdout(io.StringIO()):
             assert main(train_command(device, tmp_path / device)) == 0
         results = json.loads((tmp_path / device / "results.json").read_text())
-        runs[device] = (results, tg.load(tmp_path / device / "model.safetensors"))
+        runs[device] = (results, tg.load(tmp_path / device / "model.safetensors", map_location="cpu"))
     (cpu_results, cpu_weights), (gpu_results, gpu_weights) = runs["cpu"], runs[cuda]
     assert gpu_results["arguments"]["device"] == "cuda"
     assert gpu_results["test_accuracy"] == pytest.approx(cpu_results["test_accuracy"], abs=1 / 400)

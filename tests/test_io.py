@@ -7,6 +7,8 @@ where the ``safetensors`` package (and PyTorch) are installed; neither is ever r
 
 from __future__ import annotations
 
+import collections
+import io
 import json
 import os
 import re
@@ -19,7 +21,6 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import backend
 from tinygrad_edu.io import DTYPES, MAX_HEADER_BYTES, load, load_metadata, save
 
 DTYPE_IDS = list(DTYPES)
@@ -85,11 +86,12 @@ def test_values_may_be_tensors_lists_and_numbers(tmp_path: Path) -> None:
     }
     save(state, tmp_path / "m.safetensors")
     loaded = load(tmp_path / "m.safetensors")
-    np.testing.assert_array_equal(loaded["w"], np.array([[1.5, -2.0]], np.float32))
+    assert isinstance(loaded["w"], tg.Tensor) and loaded["w"].requires_grad  # as torch.save keeps it
+    np.testing.assert_array_equal(loaded["w"].detach().numpy(), np.array([[1.5, -2.0]], np.float32))
     assert loaded["w"].dtype == np.float32 and loaded["i"].dtype == tg.Tensor([1, 2, 3]).dtype
-    np.testing.assert_array_equal(loaded["list"], np.array([[1.0, 2.0], [3.0, 4.0]]))
-    assert loaded["number"].shape == () and loaded["number"] == 7
-    assert loaded["np_scalar"].dtype == np.float16 and loaded["np_scalar"] == 0.5
+    assert loaded["list"] == [[1.0, 2.0], [3.0, 4.0]] and loaded["number"] == 7  # Python values as themselves
+    assert type(loaded["number"]) is int and type(loaded["list"][0][0]) is float
+    assert type(loaded["np_scalar"]) is np.float16 and loaded["np_scalar"] == 0.5
 
 
 def test_loaded_arrays_are_writable_and_independent(tmp_path: Path) -> None:
@@ -99,6 +101,10 @@ def test_loaded_arrays_are_writable_and_independent(tmp_path: Path) -> None:
     loaded["a"] += 1
     assert loaded["a"].flags.writeable and not np.shares_memory(loaded["a"], loaded["b"])
     np.testing.assert_array_equal(loaded["b"], np.zeros(4, np.float32))
+    save({"t": tg.zeros(4), "u": tg.zeros(4)}, tmp_path / "t.safetensors")
+    tensors = load(tmp_path / "t.safetensors")
+    tensors["t"].add_(1)
+    assert not np.shares_memory(tensors["t"].numpy(), tensors["u"].numpy()) and tensors["u"].tolist() == [0.0] * 4
 
 
 def test_big_endian_and_strided_inputs_are_stored_little_endian_in_c_order(tmp_path: Path) -> None:
@@ -119,8 +125,8 @@ def test_metadata_round_trips_and_is_optional(tmp_path: Path) -> None:
     save({"x": np.ones(2)}, tmp_path / "a.safetensors", metadata={"epoch": "3", "note": "naïve ✓"})
     assert load_metadata(tmp_path / "a.safetensors") == {"epoch": "3", "note": "naïve ✓"}
     save({"x": np.ones(2)}, tmp_path / "b.safetensors")
-    assert load_metadata(tmp_path / "b.safetensors") == {}
-    assert "__metadata__" not in _parse(tmp_path / "b.safetensors")[0]
+    assert load_metadata(tmp_path / "b.safetensors") == {}  # the structure entry is not the user's metadata
+    assert set(_parse(tmp_path / "b.safetensors")[0]["__metadata__"]) == {"tinygrad_edu.structure"}
     assert set(load(tmp_path / "a.safetensors")) == {"x"}  # metadata is not a tensor
 
 
@@ -137,15 +143,30 @@ def test_model_state_dict_round_trips_through_load_state_dict(tmp_path: Path) ->
 
 
 def test_load_to_device(device: str, tmp_path: Path) -> None:
-    save({"x": np.arange(3.0)}, tmp_path / "m.safetensors")
-    loaded = load(tmp_path / "m.safetensors", device=device)
-    assert backend.device_of(loaded["x"]) == device
-    np.testing.assert_array_equal(backend.as_numpy(loaded["x"]), np.arange(3.0))
+    """map_location moves Tensors (NumPy arrays stay NumPy arrays, as torch.load leaves them)."""
+    save({"x": tg.arange(3.0), "n": np.arange(2)}, tmp_path / "m.safetensors")
+    for where in (device, f"{device}:0" if device == "cuda" else device, {"cpu": device}, Where(device)):
+        loaded = load(tmp_path / "m.safetensors", map_location=where)
+        assert loaded["x"].device == device and type(loaded["n"]) is np.ndarray
+        np.testing.assert_array_equal(loaded["x"].cpu().numpy(), np.arange(3.0, dtype=np.float32))
+    assert load(tmp_path / "m.safetensors", device=device)["x"].device == device  # the older name
+
+
+class Where:
+    """A device-like object, as torch.device: its str is the device's name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def test_tensors_on_a_device_can_be_saved(device: str, tmp_path: Path) -> None:
     save({"x": tg.Tensor([1.0, 2.0], device=device)}, tmp_path / "m.safetensors")
-    np.testing.assert_array_equal(load(tmp_path / "m.safetensors")["x"], np.array([1.0, 2.0], np.float32))
+    on_cpu = load(tmp_path / "m.safetensors", map_location="cpu")["x"]
+    np.testing.assert_array_equal(on_cpu.numpy(), np.array([1.0, 2.0], np.float32))
+    assert load(tmp_path / "m.safetensors")["x"].device == device  # by default, back where it was saved from
 
 
 def test_bfloat16_files_load_as_float32(tmp_path: Path) -> None:
@@ -176,7 +197,8 @@ def test_file_layout_by_hand(tmp_path: Path, rng: np.random.Generator) -> None:
 
     assert (8 + length) % 8 == 0, "the data must start 8-byte aligned"
     assert raw_header.rstrip(b" ") == json.dumps(header, separators=(",", ":")).encode()
-    assert header.pop("__metadata__") == {"format": "np"}
+    metadata = header.pop("__metadata__")
+    assert metadata.pop("tinygrad_edu.structure") and metadata == {"format": "np"}
     # widest elements first, then by name: every tensor starts at a multiple of its element size
     assert list(header) == ["m.f64", "b.i32", "empty", "z.f16", "a.u8", "flag"]
     position = 0
@@ -192,26 +214,46 @@ def test_file_layout_by_hand(tmp_path: Path, rng: np.random.Generator) -> None:
 
 
 def test_known_bytes_of_a_small_file(tmp_path: Path) -> None:
-    """One float32 tensor, byte for byte: the header is 64 bytes, so it needs no padding."""
-    save({"attn.0": np.arange(6, dtype=np.float32).reshape(1, 2, 3)}, tmp_path / "m.safetensors")
-    header = b'{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}'
-    assert len(header) == 64
-    expected = struct.pack("<Q", 64) + header + np.arange(6, dtype="<f4").tobytes()
+    """One float32 tensor, byte for byte: the structure in the metadata, 7 spaces of padding, the data."""
+    save({"attn.0": tg.arange(6.0).reshape(1, 2, 3)}, tmp_path / "m.safetensors")
+    structure = '{\\"version\\":1,\\"object\\":{\\"dict\\":[[\\"attn.0\\",{\\"tensor\\":\\"attn.0\\"}]]}}'
+    header = (
+        '{"__metadata__":{"tinygrad_edu.structure":"' + structure + '"},'
+        '"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}'
+    ).encode()
+    assert len(header) == 185
+    expected = struct.pack("<Q", 192) + header + b" " * 7 + np.arange(6, dtype="<f4").tobytes()
     assert (tmp_path / "m.safetensors").read_bytes() == expected
 
 
-def test_empty_state_dict_is_a_padded_empty_object(tmp_path: Path) -> None:
+def test_a_file_without_structure_loads_as_a_dict_of_tensors(tmp_path: Path) -> None:
+    """What other writers produce: plain safetensors, names -> Tensors in the file's order."""
+    data = np.arange(6, dtype="<f4").tobytes() + bytes([1, 2])
+    header = {
+        "b": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+        "a": {"dtype": "U8", "shape": [2], "data_offsets": [24, 26]},
+    }
+    loaded = load(_raw_file(tmp_path / "plain.safetensors", header, data))
+    assert list(loaded) == ["b", "a"] and all(isinstance(t, tg.Tensor) for t in loaded.values())
+    assert loaded["b"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and loaded["a"].dtype == np.uint8
+    assert load(_raw_file(tmp_path / "empty.safetensors", b"{}      ")) == {}
+
+
+def test_empty_state_dict_round_trips(tmp_path: Path) -> None:
     save({}, tmp_path / "m.safetensors")
-    assert (tmp_path / "m.safetensors").read_bytes() == struct.pack("<Q", 8) + b"{}      "
     assert load(tmp_path / "m.safetensors") == {}
+    assert (8 + _parse(tmp_path / "m.safetensors")[1]) % 8 == 0
 
 
-def test_files_are_deterministic(tmp_path: Path) -> None:
-    """The same tensors give the same bytes, whatever order the dict lists them in."""
-    a, b = np.arange(3.0), np.arange(4, dtype=np.int8)
+def test_files_are_deterministic_and_keep_the_dict_order(tmp_path: Path) -> None:
+    """The same object gives the same bytes; the tensors are laid out by size, the order is kept in the tree."""
+    a, b = tg.arange(3.0), tg.Tensor(np.arange(4, dtype=np.int8))
     save({"a": a, "b": b}, tmp_path / "1.safetensors")
-    save({"b": b, "a": a}, tmp_path / "2.safetensors")
+    save({"a": a, "b": b}, tmp_path / "2.safetensors")
     assert (tmp_path / "1.safetensors").read_bytes() == (tmp_path / "2.safetensors").read_bytes()
+    save({"b": b, "a": a}, tmp_path / "3.safetensors")
+    assert list(load(tmp_path / "1.safetensors")) == ["a", "b"] and list(load(tmp_path / "3.safetensors")) == ["b", "a"]
+    assert list(_parse(tmp_path / "3.safetensors")[0])[1:] == ["a", "b"]  # widest elements first, then by name
 
 
 # ----------------------------------------------------------------------------- atomic writes
@@ -298,9 +340,12 @@ def test_saved_files_get_normal_permissions_not_the_temp_files_private_ones(old_
 
 
 # ----------------------------------------------------------------------------- errors when saving
-def test_non_string_name_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match=r"names must be strings.*\(0, 1\).*tuple"):
-        save({(0, 1): np.ones(2)}, tmp_path / "m.safetensors")
+def test_keys_that_are_not_strings_round_trip(tmp_path: Path) -> None:
+    """As with torch.save: an optimizer's state is keyed by int, and tuples or None are keys too."""
+    save({(0, 1): np.ones(2), 3: "three", None: 1.5}, tmp_path / "m.safetensors")
+    loaded = load(tmp_path / "m.safetensors")
+    assert list(loaded) == [(0, 1), 3, None] and loaded[3] == "three" and loaded[None] == 1.5
+    np.testing.assert_array_equal(loaded[(0, 1)], np.ones(2))
 
 
 UNSUPPORTED = [np.complex128, object, np.dtype("U3"), np.dtype("datetime64[s]"), [("a", "<f4")]]
@@ -318,9 +363,12 @@ def test_unsupported_dtype_names_the_key_and_dtype(dtype: Any, tmp_path: Path) -
     assert not (tmp_path / "m.safetensors").exists()
 
 
-def test_values_that_are_not_arrays_name_the_key(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match=r"'ragged'"):
-        save({"ragged": [[1.0], [2.0, 3.0]]}, tmp_path / "m.safetensors")
+def test_values_that_cannot_be_saved_name_their_place(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"obj\['run'\]\['tags'\] is a set, which cannot be saved"):
+        save({"run": {"tags": {"a"}}}, tmp_path / "m.safetensors")
+    with pytest.raises(TypeError, match=r"obj\['p'\] is a named tuple \(Point\).*_asdict"):
+        save({"p": collections.namedtuple("Point", "x y")(1, 2)}, tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_metadata_must_be_text(tmp_path: Path) -> None:
@@ -328,9 +376,12 @@ def test_metadata_must_be_text(tmp_path: Path) -> None:
         save({"x": np.ones(1)}, tmp_path / "m.safetensors", metadata={"epoch": 3})
 
 
-def test_the_metadata_name_is_reserved(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"__metadata__.*reserved.*metadata="):
-        save({"__metadata__": np.ones(1)}, tmp_path / "m.safetensors")
+def test_the_metadata_names_are_reserved(tmp_path: Path) -> None:
+    save({"__metadata__": np.ones(1)}, tmp_path / "m.safetensors")  # the tensor gets another name in the file
+    assert "__metadata__#2" in _parse(tmp_path / "m.safetensors")[0]
+    np.testing.assert_array_equal(load(tmp_path / "m.safetensors")["__metadata__"], np.ones(1))
+    with pytest.raises(ValueError, match=r"tinygrad_edu\.structure.*reserved"):
+        save({}, tmp_path / "m.safetensors", metadata={"tinygrad_edu.structure": "{}"})
 
 
 def test_saving_onto_a_directory_asks_for_a_file_name(tmp_path: Path) -> None:
@@ -472,3 +523,145 @@ def test_pytorch_bfloat16_and_integer_tensors_load(tmp_path: Path) -> None:
     assert ours["steps"].shape == () and ours["steps"] == 12 and ours["steps"].dtype == np.int64
     np.testing.assert_array_equal(ours["mask"], [True, False])
     assert ours["empty"].shape == (0, 2) and ours["empty"].dtype == np.float16
+
+
+# ----------------------------------------------------------------------------- checkpoints, as torch.save
+def _training_step(model: Any, optimizer: Any) -> None:
+    optimizer.zero_grad()
+    (model(tg.Tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4))) ** 2).sum().backward()
+    optimizer.step()
+
+
+@pytest.mark.parametrize("make_optimizer", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_a_training_checkpoint_round_trips(make_optimizer: str, tmp_path: Path) -> None:
+    """PyTorch's checkpoint recipe: save epoch, model, optimizer and loss; resume and train on identically."""
+    nn, optim = tg.nn, tg.optim
+    options = {"SGD": {"lr": 0.1, "momentum": 0.9}, "RMSprop": {"lr": 0.01, "centered": True}}.get(make_optimizer, {})
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    optimizer = getattr(optim, make_optimizer)(model.parameters(), **options)
+    _training_step(model, optimizer)
+    checkpoint = {
+        "epoch": 3,
+        "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": optimizer.state_dict(),
+        "loss": 0.25,
+        "history": {"lr": [0.1, 0.05], "note": "warm-up", "best": None, "done": False},
+    }
+    tg.save(checkpoint, tmp_path / "checkpoint.safetensors")
+    loaded = tg.load(tmp_path / "checkpoint.safetensors", map_location="cpu", weights_only=True)
+
+    assert loaded["epoch"] == 3 and type(loaded["epoch"]) is int and loaded["loss"] == 0.25
+    assert loaded["history"] == checkpoint["history"]
+    assert type(loaded["model_state_dict"]) is collections.OrderedDict
+    assert list(loaded["model_state_dict"]) == list(checkpoint["model_state_dict"])
+    for name, tensor in checkpoint["model_state_dict"].items():
+        assert isinstance(loaded["model_state_dict"][name], tg.Tensor)
+        np.testing.assert_array_equal(loaded["model_state_dict"][name].numpy(), tensor.numpy(), err_msg=name)
+    saved_opt, loaded_opt = checkpoint["optimizer_state_dict"], loaded["optimizer_state_dict"]
+    assert loaded_opt["param_groups"] == saved_opt["param_groups"]  # tuples (betas) stay tuples
+    assert list(loaded_opt["state"]) == list(saved_opt["state"]) == [0, 1, 2, 3]
+    for index, entries in saved_opt["state"].items():
+        assert loaded_opt["state"][index].keys() == entries.keys()
+        for key, value in entries.items():
+            assert type(loaded_opt["state"][index][key]) is type(value)
+            np.testing.assert_array_equal(loaded_opt["state"][index][key], value)
+
+    # Resume: a fresh model and optimizer restored from the file take the same next step as the originals.
+    tg.manual_seed(1)
+    resumed = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    resumed.load_state_dict(loaded["model_state_dict"])
+    resumed_optimizer = getattr(optim, make_optimizer)(resumed.parameters(), **options)
+    resumed_optimizer.load_state_dict(loaded["optimizer_state_dict"])
+    _training_step(model, optimizer)
+    _training_step(resumed, resumed_optimizer)
+    for (name, ours), theirs in zip(model.state_dict().items(), resumed.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(theirs.numpy(), ours.numpy(), err_msg=name)
+
+
+def test_python_values_come_back_as_themselves(tmp_path: Path) -> None:
+    value = [1, -(2**70), 0.1, float("inf"), "naïve", None, True, (1, (2.5, "x")), {"k": []}, {}, [], ()]
+    save(value, tmp_path / "v.safetensors")
+    loaded = load(tmp_path / "v.safetensors")
+    assert loaded == value and [type(v) for v in loaded] == [type(v) for v in value]
+    nan = load(_saved(tmp_path, {"nan": float("nan")}))["nan"]
+    assert type(nan) is float and np.isnan(nan)
+
+
+def _saved(tmp_path: Path, obj: Any) -> Path:
+    save(obj, tmp_path / "obj.safetensors")
+    return tmp_path / "obj.safetensors"
+
+
+def test_a_single_tensor_and_nested_tensors(tmp_path: Path) -> None:
+    loaded = load(_saved(tmp_path, tg.Tensor([[1.0, 2.0]])))
+    assert isinstance(loaded, tg.Tensor) and loaded.tolist() == [[1.0, 2.0]]
+    nested = {"a": [tg.ones(2), {"b": tg.zeros(1, dtype=tg.int64)}], "a.0": tg.full((1,), 7.0)}
+    loaded = load(_saved(tmp_path, nested))
+    assert loaded["a"][0].tolist() == [1.0, 1.0] and loaded["a"][1]["b"].dtype == np.int64
+    assert loaded["a.0"].tolist() == [7.0]  # the same path name as nested["a"][0]: stored under another name
+
+
+def test_the_tensor_names_in_the_file_are_their_places(tmp_path: Path) -> None:
+    """Other frameworks see ordinary safetensors names, e.g. to read just the model's weights."""
+    model = tg.nn.Linear(2, 3)
+    path = _saved(tmp_path, {"model": model.state_dict(), "epoch": 1})
+    header, _, _ = _parse(path)
+    assert sorted(name for name in header if name != "__metadata__") == ["model.bias", "model.weight"]
+
+
+def test_torch_reads_the_tensors_of_a_checkpoint(tmp_path: Path) -> None:
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    torch = pytest.importorskip("torch")
+    weight = np.arange(6, dtype=np.float32).reshape(2, 3)
+    path = _saved(tmp_path, {"model": {"weight": tg.Tensor(weight)}, "epoch": 2})
+    theirs = safetensors_torch.load_file(str(path))
+    assert list(theirs) == ["model.weight"] and torch.equal(theirs["model.weight"], torch.from_numpy(weight))
+
+
+def test_file_objects(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    save({"w": tg.Tensor([1.5]), "step": 4}, buffer)
+    buffer.seek(0)
+    loaded = load(buffer)
+    assert loaded["w"].tolist() == [1.5] and loaded["step"] == 4
+    with open(tmp_path / "f.safetensors", "wb") as file:
+        save([tg.ones(1)], file)
+    with open(tmp_path / "f.safetensors", "rb") as file:
+        assert load(file)[0].tolist() == [1.0]
+
+
+def test_requires_grad_is_kept(tmp_path: Path) -> None:
+    loaded = load(_saved(tmp_path, {"p": tg.ones(2, requires_grad=True), "c": tg.ones(2)}))
+    assert loaded["p"].requires_grad and not loaded["c"].requires_grad
+
+
+def test_load_option_errors(tmp_path: Path) -> None:
+    path = _saved(tmp_path, {"x": tg.ones(1)})
+    with pytest.raises(TypeError, match="map_location as a function is not supported"):
+        load(path, map_location=lambda storage, location: storage)
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        load(path, map_location="tpu")
+    with pytest.raises(TypeError, match="not both"):
+        load(path, map_location="cpu", device="cpu")
+    assert load(path, weights_only=False)["x"].tolist() == [1.0]  # accepted: nothing is ever unpickled
+
+
+def test_a_broken_structure_is_reported(tmp_path: Path) -> None:
+    structure = json.dumps({"version": 1, "object": {"dict": [["x", {"tensor": "missing"}]]}})
+    header = {"__metadata__": {"tinygrad_edu.structure": structure}}
+    with pytest.raises(ValueError, match="names a tensor 'missing' that the file does not hold"):
+        load(_raw_file(tmp_path / "broken.safetensors", header))
+
+
+def test_save_matches_torch_save_for_a_checkpoint(tmp_path: Path) -> None:
+    """The same checkpoint through torch.save/torch.load and through ours gives the same values."""
+    torch = pytest.importorskip("torch")
+    weight = np.arange(4, dtype=np.float32).reshape(2, 2)
+    ours = load(_saved(tmp_path, {"epoch": 2, "w": tg.Tensor(weight), "cfg": {"betas": (0.9, 0.99), "k": [1, None]}}))
+    torch.save(
+        {"epoch": 2, "w": torch.from_numpy(weight), "cfg": {"betas": (0.9, 0.99), "k": [1, None]}}, tmp_path / "t.pt"
+    )
+    theirs = torch.load(tmp_path / "t.pt", weights_only=True)
+    assert ours["epoch"] == theirs["epoch"] and ours["cfg"] == theirs["cfg"]
+    np.testing.assert_array_equal(ours["w"].numpy(), theirs["w"].numpy())

@@ -15,6 +15,14 @@ JSON description and raw numbers), and it is simple enough to write by hand. Byt
 The tensors must tile the data exactly: the first begins at 0, each begins where the one before
 ended, and the last ends at the end of the file. So no bytes overlap and none are unaccounted
 for, and a reader can check a file completely before it trusts a single offset.
+
+``save`` stores more than a dict of tensors, as ``torch.save`` does: a checkpoint such as
+``{"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict(), "loss": 0.25}``. Its
+tensors and arrays are safetensors tensors named by their place (``"model.0.weight"``,
+``"optimizer.state.0.exp_avg"``); everything else (dicts, lists, tuples, numbers, strings, None)
+is described by a JSON tree in the metadata entry ``"tinygrad_edu.structure"``, whose leaves point
+at the tensors by name. Other frameworks read the tensors and ignore the tree; ``load`` rebuilds
+the object from it. Nothing is pickled, so loading a file never runs code.
 """
 
 from __future__ import annotations
@@ -22,18 +30,20 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import numbers
 import os
 import stat
 import struct
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
 from . import backend
-from .tensor import Tensor
+from .tensor import Tensor, _wrap
 
 __all__ = [
     "DTYPES",
@@ -49,6 +59,8 @@ __all__ = [
 MAX_HEADER_BYTES = 100_000_000  # readers refuse larger headers, so a corrupt length cannot exhaust memory
 _ALIGNMENT = 8  # the data starts at a multiple of 8 bytes, so even float64 tensors are aligned
 _METADATA_KEY = "__metadata__"
+_STRUCTURE_KEY = "tinygrad_edu.structure"  # the metadata entry that describes a saved object's structure
+_STRUCTURE_VERSION = 1
 
 # safetensors' dtype names and the NumPy dtypes whose bytes they are (little-endian, as stored).
 DTYPES: dict[str, np.dtype] = {
@@ -84,55 +96,113 @@ class _Entry(NamedTuple):
 
 
 # ----------------------------------------------------------------------------- saving
-def save(state_dict: Mapping[str, Any], path: str | os.PathLike, metadata: Mapping[str, str] | None = None) -> None:
-    """Write ``state_dict`` to ``path`` as a safetensors file, atomically.
+def save(obj: Any, f: str | os.PathLike | BinaryIO, metadata: Mapping[str, str] | None = None) -> None:
+    """Write ``obj`` to ``f`` as a safetensors file, atomically, as ``torch.save`` (without pickle).
 
-    ``state_dict`` maps names (``"0.weight"``) to NumPy arrays, ``Tensor``s (on any device) or
-    anything ``np.asarray`` accepts. ``metadata`` is optional text (``{"epoch": "3"}``) stored in
-    the header. The file is written to a temporary file beside ``path`` and renamed over it only
-    when complete, so ``path`` always holds either the old file or the whole new one. Missing
-    parent directories are created.
+    ``obj`` is a state dict (names -> Tensors or arrays) or a whole checkpoint: dicts, lists and
+    tuples of Tensors, NumPy arrays, ints, floats, strings, bools and None, nested as you like.
+    ``load`` gives back the same structure: Tensors as Tensors (on the device they were saved
+    from, with their ``requires_grad``), NumPy arrays as NumPy arrays, Python values as
+    themselves. ``metadata`` is optional text (``{"author": "me"}``) stored in the header.
 
-    >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
-    >>> tg.save(model.state_dict(), "model.safetensors", metadata={"epoch": "3"})
+    ``f`` is a path or a file opened for binary writing. A path is written to a temporary file
+    beside it and renamed over it only when complete, so it always holds either the old file or
+    the whole new one (missing parent directories are created); a file object is written in place.
+
+    >>> tg.save({"epoch": 3, "model_state_dict": model.state_dict(), "loss": 0.25}, "checkpoint.safetensors")
     """
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"save: {path} is a directory; give a file name such as {path / 'model.safetensors'}")
-    arrays = _arrays_to_save(state_dict)
+    is_file = hasattr(f, "write")
+    if not is_file and Path(f).is_dir():
+        raise IsADirectoryError(f"save: {f} is a directory; give a file name such as {Path(f) / 'model.safetensors'}")
+    if hasattr(obj, "state_dict") and not isinstance(obj, Mapping | Tensor):
+        raise TypeError(f"save: got a {type(obj).__name__}; pass model.state_dict(), not the model")
+    packer = _Packer()
+    tree = packer.pack(obj, ())
+    user = _checked_metadata(metadata) or {}
+    if _STRUCTURE_KEY in user:
+        raise ValueError(f"save: the metadata key {_STRUCTURE_KEY!r} is reserved for the saved object's structure")
+    structure = json.dumps({"version": _STRUCTURE_VERSION, "object": tree}, ensure_ascii=False, separators=(",", ":"))
+    arrays = packer.arrays
     entries = _layout(arrays)
-    header = _header_bytes(entries, _checked_metadata(metadata))
+    header = _header_bytes(entries, {**user, _STRUCTURE_KEY: structure})
     chunks = (arrays[entry.name].tobytes(order="C") for entry in entries)  # lazily, one tensor at a time
-    _write_atomically(path, header, chunks)
+    if is_file:
+        _write(f, header, chunks)
+    else:
+        with atomic_write(f) as file:
+            _write(file, header, chunks)
 
 
-def _arrays_to_save(state_dict: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Check the names and turn every value into a little-endian NumPy array, before any file is touched."""
-    if not isinstance(state_dict, Mapping):
-        hint = "; pass model.state_dict(), not the model" if hasattr(state_dict, "state_dict") else ""
-        raise TypeError(f"save: expected a dict of name -> tensor, but got {type(state_dict).__name__}{hint}")
-    arrays = {}
-    for name, value in state_dict.items():
-        if not isinstance(name, str):
+class _Packer:
+    """Turns an object into a JSON tree plus the arrays it holds, each named by its place in the object.
+
+    The tree's leaves are JSON values (None, bools, ints, floats, strings) or one-key objects:
+    ``{"tensor": name}`` (with ``"device"`` and ``"requires_grad"`` when they are not the
+    defaults), ``{"ndarray": name}``, ``{"numpy_scalar": name}``, ``{"list": [...]}``,
+    ``{"tuple": [...]}`` and ``{"dict": [[key, value], ...]}`` (``"ordered": true`` for an
+    OrderedDict; keys are trees too, so ints stay ints).
+    """
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def pack(self, value: Any, path: tuple[str, ...]) -> Any:
+        if isinstance(value, Tensor):
+            node: dict[str, Any] = {"tensor": self._add(value.array, path)}
+            if value.device != "cpu":
+                node["device"] = value.device
+            if value.requires_grad:
+                node["requires_grad"] = True
+            return node
+        if isinstance(value, np.ndarray) or backend.is_device_array(value):
+            return {"ndarray": self._add(value, path)}
+        if isinstance(value, np.generic):
+            return {"numpy_scalar": self._add(np.asarray(value), path)}
+        if value is None or isinstance(value, bool | str):
+            return value
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, Mapping):
+            items = [
+                [self.pack(key, (*path, "key")), self.pack(item, (*path, str(key)))] for key, item in value.items()
+            ]
+            return {"dict": items, "ordered": True} if isinstance(value, OrderedDict) else {"dict": items}
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
             raise TypeError(
-                f"save: tensor names must be strings such as '0.weight', but got {name!r} of type {type(name).__name__}"
+                f"save: {_place(path)} is a named tuple ({type(value).__name__}), which load could only give back "
+                "as a plain tuple; convert it first, e.g. with ._asdict()"
             )
-        if name == _METADATA_KEY:
-            raise ValueError(f"save: {_METADATA_KEY!r} is reserved by safetensors; pass text through metadata=")
-        arrays[name] = _little_endian(name, _as_numpy(name, value))
-    return arrays
+        if isinstance(value, list | tuple):
+            kind = "list" if isinstance(value, list) else "tuple"
+            return {kind: [self.pack(item, (*path, str(i))) for i, item in enumerate(value)]}
+        raise TypeError(
+            f"save: {_place(path)} is a {type(value).__name__}, which cannot be saved; a checkpoint may hold "
+            "Tensors, NumPy arrays, numbers, strings, bools, None, and dicts, lists and tuples of those"
+        )
+
+    def _add(self, array: Any, path: tuple[str, ...]) -> str:
+        """Store ``array`` under a name made from its place (``"model.0.weight"``), unique in the file."""
+        base = ".".join(part for part in path if part != "key") or "tensor"
+        name, number = base, 1
+        while name in self.arrays or name == _METADATA_KEY:
+            number += 1
+            name = f"{base}#{number}"
+        self.arrays[name] = _little_endian(name, _as_numpy(name, array))
+        return name
+
+
+def _place(path: tuple[str, ...]) -> str:
+    """Where a value sits in the saved object, as the user would index it: ``obj['model']['0.weight']``."""
+    return "obj" + "".join(f"[{part!r}]" for part in path)
 
 
 def _as_numpy(name: str, value: Any) -> np.ndarray:
-    """A host NumPy array with the values of ``value`` (a Tensor, CuPy array or array-like)."""
-    if isinstance(value, Tensor):
-        value = value.array
+    """A host NumPy array with the values of ``value`` (a Tensor's array or a CuPy array)."""
     if backend.is_device_array(value):
         return backend.as_numpy(value)  # an explicit copy from the GPU
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"save: cannot turn {name!r} ({type(value).__name__}) into an array: {error}") from error
+    return np.asarray(value)
 
 
 def _dtype_name(dtype: np.dtype) -> str | None:
@@ -199,44 +269,126 @@ def _header_bytes(entries: list[_Entry], metadata: dict[str, str] | None) -> byt
     return struct.pack("<Q", len(text)) + text
 
 
-def _write_atomically(path: Path, header: bytes, chunks: Iterator[bytes]) -> None:
-    """Write ``header`` and then ``chunks`` so that ``path`` holds the old file or the whole new one."""
-    with atomic_write(path) as file:
-        file.write(header)
-        for chunk in chunks:
-            file.write(chunk)
+def _write(file: BinaryIO, header: bytes, chunks: Iterator[bytes]) -> None:
+    file.write(header)
+    for chunk in chunks:
+        file.write(chunk)
 
 
-def load(path: str | os.PathLike, device: str | None = None) -> dict[str, Any]:
-    """Read a safetensors file into a dict of name -> array, ready for ``model.load_state_dict``.
+def load(
+    f: str | os.PathLike | BinaryIO,
+    map_location: Any = None,
+    weights_only: bool | None = True,
+    *,
+    device: Any = None,
+) -> Any:
+    """Read what ``save`` wrote (or any safetensors file), as ``torch.load``.
 
-    The arrays are NumPy arrays (CuPy arrays with ``device="cuda"``) with the file's dtypes,
-    except bfloat16, which NumPy lacks: it is widened to float32 exactly. Names keep the file's
-    order. The whole header is checked before any data is read; a file that is not safetensors,
+    A file written by ``save`` gives back the saved object: Tensors as Tensors, NumPy arrays as
+    arrays, Python values as themselves. A safetensors file from elsewhere gives a dict of name
+    -> Tensor in the file's order, ready for ``model.load_state_dict``.
+
+    - ``map_location``: where the Tensors go: ``"cpu"``, ``"cuda"`` (or ``"cuda:0"``, or a device
+      object whose ``str`` is one of these), or a dict from saved device to target
+      (``{"cuda:0": "cpu"}``); by default each Tensor goes back to the device it was saved from.
+      ``device=`` is the same option under its older name.
+    - ``weights_only`` is accepted for PyTorch code; both values are safe here, since a file is
+      only JSON and numbers and loading never runs code.
+
+    Tensors keep the file's dtypes, except bfloat16, which NumPy lacks: it is widened to float32
+    exactly. The whole header is checked before any data is read; a file that is not safetensors,
     is truncated, or whose offsets overlap or leave gaps raises ``ValueError`` naming the file
-    and the problem.
+    and the problem. ``f`` is a path or a file opened for binary reading.
 
     >>> model.load_state_dict(tg.load("model.safetensors"))
     """
-    path = Path(path)
-    with open(path, "rb") as file:
-        entries, _ = _read_header(file, path)
-        data_start = file.tell()
-        arrays = {entry.name: _read_tensor(file, data_start, entry) for entry in entries}
     if device is not None:
-        arrays = {name: backend.to_device(array, device) for name, array in arrays.items()}
-    return arrays
+        if map_location is not None:
+            raise TypeError("load: give map_location or device, not both (device is the older name)")
+        map_location = device
+    if weights_only not in (True, False, None):
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+    place = _device_mapping(map_location)
+    if hasattr(f, "read"):
+        return _load_from(f, getattr(f, "name", "<file object>"), place)
+    with open(f, "rb") as file:
+        return _load_from(file, Path(f), place)
+
+
+def _load_from(file: BinaryIO, path: Path | str, place: Callable[[str], str]) -> Any:
+    entries, metadata = _read_header(file, path)
+    data_start = file.tell()
+    arrays = {entry.name: _read_tensor(file, data_start, entry, path) for entry in entries}
+    if _STRUCTURE_KEY not in metadata:  # a plain safetensors file: names -> Tensors
+        return {name: _wrap(backend.to_device(array, place("cpu"))) for name, array in arrays.items()}
+    try:
+        structure = json.loads(metadata[_STRUCTURE_KEY])
+        if not isinstance(structure, dict) or structure.get("version") != _STRUCTURE_VERSION:
+            raise ValueError(f"it has no version {_STRUCTURE_VERSION} structure")
+        return _Unpacker(arrays, place).unpack(structure["object"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise _corrupt(path, f"the description of the saved object ({_STRUCTURE_KEY}) is broken: {error}") from None
+
+
+def _device_mapping(map_location: Any) -> Callable[[str], str]:
+    """``map_location`` as a function from the device a tensor was saved on to the one it loads on."""
+    if map_location is None:
+        return lambda saved: saved
+    if callable(map_location) and not isinstance(map_location, str):
+        raise TypeError(
+            "load: map_location as a function is not supported; give a device ('cpu', 'cuda') or a dict "
+            "such as {'cuda:0': 'cpu'}"
+        )
+    if isinstance(map_location, Mapping):
+        table = {backend.normalize_device(key): backend.normalize_device(value) for key, value in map_location.items()}
+        return lambda saved: table.get(saved, saved)
+    target = backend.normalize_device(str(map_location))
+    return lambda saved: target
+
+
+class _Unpacker:
+    """Rebuilds a saved object from its JSON tree (see ``_Packer``) and the file's arrays."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], place: Callable[[str], str]) -> None:
+        self.arrays, self.place = arrays, place
+
+    def unpack(self, node: Any) -> Any:
+        if node is None or isinstance(node, bool | int | float | str):
+            return node
+        if not isinstance(node, dict):
+            raise ValueError(f"unexpected {type(node).__name__} {node!r}")
+        if "tensor" in node:
+            array = backend.to_device(self._array(node["tensor"]), self.place(node.get("device", "cpu")))
+            tensor = _wrap(array)
+            return tensor.requires_grad_(True) if node.get("requires_grad") else tensor
+        if "ndarray" in node:
+            return self._array(node["ndarray"])
+        if "numpy_scalar" in node:
+            return self._array(node["numpy_scalar"])[()]
+        if "list" in node:
+            return [self.unpack(item) for item in node["list"]]
+        if "tuple" in node:
+            return tuple(self.unpack(item) for item in node["tuple"])
+        if "dict" in node:
+            pairs = ((self.unpack(key), self.unpack(value)) for key, value in node["dict"])
+            return OrderedDict(pairs) if node.get("ordered") else dict(pairs)
+        raise ValueError(f"unknown entry {node!r}")
+
+    def _array(self, name: Any) -> np.ndarray:
+        if not isinstance(name, str) or name not in self.arrays:
+            raise ValueError(f"it names a tensor {name!r} that the file does not hold")
+        return self.arrays[name]
 
 
 def load_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """The ``__metadata__`` text of a safetensors file (``{}`` when it has none); reads only the header."""
+    """The ``__metadata__`` text given to ``save`` (``{}`` when none); reads only the header."""
     path = Path(path)
     with open(path, "rb") as file:
         _, metadata = _read_header(file, path)
-    return metadata
+    return {key: value for key, value in metadata.items() if key != _STRUCTURE_KEY}
 
 
-def _corrupt(path: Path, problem: str) -> ValueError:
+def _corrupt(path: Path | str, problem: str) -> ValueError:
     """The error for a file that cannot be read: which file, what is wrong, and what to do."""
     return ValueError(
         f"{path} is not a valid safetensors file: {problem}. It may be truncated (an interrupted copy or "
@@ -244,9 +396,11 @@ def _corrupt(path: Path, problem: str) -> ValueError:
     )
 
 
-def _read_header(file: BinaryIO, path: Path) -> tuple[list[_Entry], dict[str, str]]:
+def _read_header(file: BinaryIO, path: Path | str) -> tuple[list[_Entry], dict[str, str]]:
     """Read and check the header; leave ``file`` at the first byte of the data."""
-    size = os.fstat(file.fileno()).st_size
+    start = file.tell()
+    size = file.seek(0, os.SEEK_END) - start  # works for file objects without a descriptor, too
+    file.seek(start)
     if size < 8:
         raise _corrupt(path, f"it has {size} bytes, fewer than the 8 that hold the header length")
     (length,) = struct.unpack("<Q", file.read(8))
@@ -277,7 +431,7 @@ def _dict_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_metadata(path: Path, metadata: Any) -> dict[str, str]:
+def _parse_metadata(path: Path | str, metadata: Any) -> dict[str, str]:
     """Check that ``__metadata__`` maps text to text (absent or null means none)."""
     if metadata is None:
         return {}
@@ -291,7 +445,7 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _parse_entry(path: Path, name: str, info: Any) -> _Entry:
+def _parse_entry(path: Path | str, name: str, info: Any) -> _Entry:
     """Check one tensor's description: a known dtype, a shape, and offsets that fit them."""
     if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= info.keys():
         raise _corrupt(path, f"tensor {name!r} is described by {info!r}, not by dtype, shape and data_offsets")
@@ -313,7 +467,7 @@ def _parse_entry(path: Path, name: str, info: Any) -> _Entry:
     return _Entry(name, dtype, tuple(shape), begin, end)
 
 
-def _check_tiling(path: Path, entries: list[_Entry], data_size: int) -> None:
+def _check_tiling(path: Path | str, entries: list[_Entry], data_size: int) -> None:
     """Check that the tensors cover the data exactly: from byte 0, no overlaps, no gaps, to the end."""
     position, previous = 0, None
     for entry in sorted(entries, key=lambda entry: (entry.begin, entry.end)):
@@ -330,12 +484,12 @@ def _check_tiling(path: Path, entries: list[_Entry], data_size: int) -> None:
         raise _corrupt(path, f"{data_size - position:,} bytes after the last tensor belong to no tensor")
 
 
-def _read_tensor(file: BinaryIO, data_start: int, entry: _Entry) -> np.ndarray:
+def _read_tensor(file: BinaryIO, data_start: int, entry: _Entry, path: Path | str) -> np.ndarray:
     """Read one tensor's bytes into a new, writable array of the machine's byte order."""
     raw = bytearray(entry.end - entry.begin)
     file.seek(data_start + entry.begin)
     if file.readinto(raw) != len(raw):  # the header was checked against the size, but files can change
-        raise _corrupt(Path(file.name), f"tensor {entry.name!r} was cut short while reading")
+        raise _corrupt(path, f"tensor {entry.name!r} was cut short while reading")
     if entry.dtype == _BF16:  # put the 16 stored bits on top of a float32 whose lower 16 bits are 0
         bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
         return bits.view(np.float32).reshape(entry.shape)
