@@ -70,7 +70,7 @@ from . import backends, cuda  # isort: skip
 # The dtype objects and PyTorch's aliases for them (tg.float is float32, tg.long is int64, ...).
 float16, float32, float64 = (as_dtype(name) for name in ("float16", "float32", "float64"))
 int8, int16, int32, int64 = (as_dtype(name) for name in ("int8", "int16", "int32", "int64"))
-uint8 = as_dtype("uint8")
+uint8, uint16, uint32, uint64 = (as_dtype(name) for name in ("uint8", "uint16", "uint32", "uint64"))
 half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's names
 short, int, long = int16, int32, int64  # noqa: A001
 bool = bool_ = as_dtype("bool")  # noqa: A001

@@ -64,7 +64,20 @@ class DType:
         return as_dtype, (self.name,)
 
 
-NAMES = ("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "bool")
+NAMES = (
+    "float16",
+    "float32",
+    "float64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "bool",
+)
 _BY_NUMPY: dict[np.dtype, DType] = {np.dtype(name): DType(name) for name in NAMES}
 ALIASES = {"half": "float16", "float": "float32", "double": "float64", "short": "int16", "int": "int32"}
 ALIASES |= {"long": "int64"}
