@@ -150,7 +150,7 @@ class _Packer:
         if isinstance(value, Tensor):
             node: dict[str, Any] = {"tensor": self._add(value.array, path)}
             if value.device != "cpu":
-                node["device"] = value.device
+                node["device"] = value.device.type  # "cuda": the library runs on one GPU
             if value.requires_grad:
                 node["requires_grad"] = True
             return node
