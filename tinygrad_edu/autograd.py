@@ -256,10 +256,10 @@ class Function:
         ctx = cls()
         needs = tuple([getattr(t, "_requires_grad", False) for t in inputs]) if _grad_mode.enabled else ()
         if True not in needs:  # nothing to record: under no_grad, in a backward pass, or constants only
-            return _output(_forward(ctx, inputs, params), inputs)
+            return _forward(ctx, inputs, params)
         _grad_mode.enabled = False  # forward itself is never recorded
         try:
-            out = _output(_forward(ctx, inputs, params), inputs)
+            out = _forward(ctx, inputs, params)
         finally:
             _grad_mode.enabled = True
         if out.array.dtype.kind == "f":  # integer and bool results are constants
@@ -286,20 +286,15 @@ class Function:
         self._released = True
 
 
-def _forward(ctx: Function, inputs: tuple, params: dict) -> Any:
-    """``forward`` of ``ctx``'s op as an array, with NumPy/CuPy errors rewritten to name the op and its operands."""
+def _forward(ctx: Function, inputs: tuple, params: dict) -> Tensor:
+    """``forward`` of ``ctx``'s op as a new Tensor, with NumPy/CuPy errors rewritten to name the op and
+    its operands. A view of an input's memory (NumPy's reshape, transpose and basic indexing return
+    views) shares that input's version counter: a write to either is a write to both."""
     try:
         result = type(ctx).forward(ctx, *inputs, **params)
     except (ValueError, TypeError, IndexError) as error:
         raise _operation_error(type(ctx), inputs, error) from error
-    return result.array if isinstance(result, Tensor) else result
-
-
-def _output(result: Any, inputs: tuple) -> Tensor:
-    """The output Tensor of a forward pass. A view of an input's memory (NumPy's reshape, transpose
-    and basic indexing return views) shares that input's version counter: a write to either is a
-    write to both."""
-    out = _wrap(result)
+    out = _wrap(result.array if isinstance(result, Tensor) else result)
     base = out.array.base
     if base is not None:
         for t in inputs:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .autograd import clear_gradients, enable_grad
+from .autograd import clear_gradients, enable_grad, note_write
 from .inplace import mark_written
 from .tensor import Tensor
 
@@ -101,7 +101,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        index = 0
+        index, written_at = 0, note_write()  # every parameter is written at this one moment
         for group in self.param_groups:
             # Options as plain Python numbers: a NumPy float64 lr would turn float32 math into float64.
             options = {name: _python_number(value) for name, value in group.items() if name != "params"}
@@ -109,7 +109,7 @@ class Optimizer:
                 if p.grad is not None:
                     state = self.state.get(index, {})
                     self._update(p.array, _gradient_array(p, index), state, options)
-                    mark_written(p)  # a graph recorded before this step can no longer use p
+                    mark_written(p, written_at)  # a graph recorded before this step can no longer use p
                     if state:  # a rule that remembers nothing (plain SGD) keeps no entry, as in PyTorch
                         self.state[index] = state
                 index += 1
