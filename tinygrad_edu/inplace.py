@@ -51,10 +51,7 @@ def update(target: Tensor, name: str, compute: Callable[..., Tensor], *operands:
     takes the new node as its ``grad_fn``: the node reads a copy of the old values (with their
     history), so the gradient of the old values flows back as if the op had been out of place.
     """
-    recording = autograd.is_grad_enabled() and (
-        target._requires_grad or any(getattr(o, "_requires_grad", False) for o in operands)
-    )
-    if not recording:
+    if not _recorded(target, *operands):
         _write(target, name, compute(target, *operands).array)
         return target
     if target._ctx is None and target._requires_grad:
@@ -84,6 +81,11 @@ def update(target: Tensor, name: str, compute: Callable[..., Tensor], *operands:
     return target
 
 
+def _recorded(target: Tensor, *operands: Any) -> bool:
+    """Whether a write into ``target`` must be recorded: grad mode is on and something requires grad."""
+    return autograd.is_grad_enabled() and any(getattr(t, "_requires_grad", False) for t in (target, *operands))
+
+
 def _write(target: Tensor, name: str, values: Any, at: int | None = None) -> None:
     """Copy ``values`` into ``target``'s memory, refusing a result that does not fit it."""
     if values.shape != target.array.shape:
@@ -104,7 +106,7 @@ def _write(target: Tensor, name: str, values: Any, at: int | None = None) -> Non
 def set_item(target: Tensor, index: Any, value: Any) -> None:
     """``target[index] = value``: written straight into memory, or recorded as a SetItem node."""
     value = value if isinstance(value, Tensor) else _as_operand(value, target)
-    if autograd.is_grad_enabled() and (target._requires_grad or value._requires_grad):
+    if _recorded(target, value):
         update(target, "setitem", lambda t, v: ops.SetItem.apply(t, v, index=index), value)
         return
     target.array[index] = value.array  # cast to target's dtype, as PyTorch (floats into integers truncate)
@@ -145,7 +147,7 @@ def sampled(target: Tensor, distribution: str, first: float, second: float, gene
 
 def scatter(target: Tensor, axis: int, index: Tensor, source: Any) -> Tensor:
     """``scatter_``: along ``axis``, element ``index[i, j]`` of each line of ``target`` becomes ``source[i, j]``."""
-    if autograd.is_grad_enabled() and (target._requires_grad or getattr(source, "_requires_grad", False)):
+    if _recorded(target, source):
         raise RuntimeError(
             "scatter_: writing into a tensor in the graph is not supported; build the result out of place "
             "(e.g. with tg.where or indexing), or scatter under tg.no_grad()"
