@@ -525,6 +525,11 @@ def test_topk_split_chunk_repeat_refuse_bad_sizes() -> None:
         x.repeat(2)
 
 
+def test_comparison_methods_refuse_what_cannot_be_compared() -> None:
+    with pytest.raises(TypeError, match=r"eq: cannot compare a tensor with str"):
+        tg.zeros(2).eq("a")
+
+
 def test_norm_refuses_an_unknown_p() -> None:
     with pytest.raises(ValueError, match=r"norm: p must be a number, inf, -inf or 'fro', got 'nuc'"):
         tg.zeros(2, 2).norm("nuc")

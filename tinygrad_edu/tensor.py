@@ -483,7 +483,23 @@ class Tensor:
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return _compare(operator.ne, self, other)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    def eq(self, other: Operand) -> Tensor:
+        return _compare_or_refuse(operator.eq, self, other)
+
+    def ne(self, other: Operand) -> Tensor:
+        return _compare_or_refuse(operator.ne, self, other)
+
+    def lt(self, other: Operand) -> Tensor:
+        return _compare_or_refuse(operator.lt, self, other)
+
+    def le(self, other: Operand) -> Tensor:
+        return _compare_or_refuse(operator.le, self, other)
+
+    def gt(self, other: Operand) -> Tensor:
+        return _compare_or_refuse(operator.gt, self, other)
+
+    def ge(self, other: Operand) -> Tensor:
+        return _compare_or_refuse(operator.ge, self, other)
 
     # ------------------------------------------------------------------ integer arithmetic (no gradient)
     def __mod__(self, other: Operand) -> Tensor:
@@ -963,6 +979,14 @@ def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
         raise ValueError(
             f"comparison: cannot compare shapes {tuple(tensor.shape)} and {tuple(other.shape)}: {error}"
         ) from error
+
+
+def _compare_or_refuse(compare: Any, tensor: Tensor, other: Any) -> Tensor:
+    """A comparison called as a method (``x.eq(y)``): there is no reflected operator to fall back on."""
+    result = _compare(compare, tensor, other)
+    if result is NotImplemented:
+        raise TypeError(f"{compare.__name__}: cannot compare a tensor with {type(other).__name__}")
+    return result
 
 
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
