@@ -327,11 +327,11 @@ def test_gradients_flow_back_through_to_onto_the_original_device(cuda: str, star
 
 def test_printing_a_cuda_tensor_shows_its_values_and_its_device(cuda: str) -> None:
     t = tg.Tensor([[1.5, -2.0], [0.25, 4.0]], device=cuda)
-    expected = repr(t.cpu()).removesuffix(")") + ", device='cuda')"
+    expected = repr(t.cpu()).removesuffix(")") + ", device='cuda:0')"  # as PyTorch prints it
     assert repr(t) == str(t) == expected
     assert "1.5" in expected and "0.25" in expected
     leaf = tg.Tensor([1.0], requires_grad=True, device=cuda)
-    assert repr(leaf).endswith("device='cuda', requires_grad=True)")
+    assert repr(leaf).endswith("device='cuda:0', requires_grad=True)")
 
 
 def test_numpy_item_and_tolist_copy_values_to_the_host(cuda: str) -> None:
@@ -358,7 +358,7 @@ def test_module_to_moves_parameters_buffers_and_gradients_in_place(cuda: str) ->
     still holds them); only their data moves, values unchanged, and back again."""
     model = mlp()
     tensors = dict(model.named_parameters()) | dict(model.named_buffers())
-    values = {name: t.numpy() for name, t in tensors.items()}
+    values = {name: t.detach().numpy() for name, t in tensors.items()}
     model[0].weight.grad = tg.ones(6, 4)
     assert model.to(cuda) is model
     moved = dict(model.named_parameters()) | dict(model.named_buffers())
@@ -366,7 +366,7 @@ def test_module_to_moves_parameters_buffers_and_gradients_in_place(cuda: str) ->
     assert moved.keys() == tensors.keys() and all(moved[name] is tensors[name] for name in tensors)
     for name, t in moved.items():
         assert t.device == "cuda", name
-        np.testing.assert_array_equal(t.numpy(), values[name], err_msg=name)
+        np.testing.assert_array_equal(t.detach().numpy(), values[name], err_msg=name)
     assert model[0].weight.grad.device == "cuda" and isinstance(model[0].weight, nn.Parameter)
     model.to("cpu")
     assert all(t.device == "cpu" for t in moved.values()) and model[0].weight.grad.device == "cpu"
@@ -420,7 +420,7 @@ def test_optimizer_state_saved_on_the_cpu_continues_on_the_gpu(cuda: str, name: 
     train_steps(cpu_model, cpu_optimizer, tg.Tensor(x), tg.Tensor(y), steps=1)
     train_steps(gpu_model, gpu_optimizer, tg.Tensor(x, device=cuda), tg.Tensor(y, device=cuda), steps=1)
     for p_cpu, p_gpu in zip(cpu_model.parameters(), gpu_model.parameters(), strict=True):
-        np.testing.assert_allclose(p_gpu.numpy(), p_cpu.numpy(), **CLOSE)
+        np.testing.assert_allclose(p_gpu.detach().numpy(), p_cpu.detach().numpy(), **CLOSE)
 
 
 @pytest.mark.parametrize("name", ["SGD momentum", "Adam", "RMSprop"])
@@ -601,7 +601,7 @@ def test_weights_saved_from_the_gpu_load_on_the_cpu_and_on_the_gpu(cuda: str, tm
     fresh = mlp(seed=1).to(cuda)
     fresh.load_state_dict(on_gpu)
     x = tg.Tensor(batch(1)[0], device=cuda)
-    np.testing.assert_allclose(fresh.eval()(x).numpy(), model.eval()(x).numpy(), **CLOSE)
+    np.testing.assert_allclose(fresh.eval()(x).detach().numpy(), model.eval()(x).detach().numpy(), **CLOSE)
 
 
 def test_a_state_dict_moves_between_gpu_and_cpu_models(cuda: str) -> None:
@@ -614,7 +614,9 @@ def test_a_state_dict_moves_between_gpu_and_cpu_models(cuda: str) -> None:
     assert {t.device for t in cpu_model.state_dict().values()} == {"cpu"}
     x = batch(1)[0]
     np.testing.assert_allclose(
-        gpu_model.eval()(tg.Tensor(x, device=cuda)).numpy(), cpu_model.eval()(tg.Tensor(x)).numpy(), **CLOSE
+        gpu_model.eval()(tg.Tensor(x, device=cuda)).detach().numpy(),
+        cpu_model.eval()(tg.Tensor(x)).detach().numpy(),
+        **CLOSE,
     )
     other_gpu_model = mlp(seed=4).to(cuda)
     other_gpu_model.load_state_dict(cpu_model.state_dict())
