@@ -307,10 +307,10 @@ def _forward(ctx: Function, inputs: tuple, params: dict) -> Tensor:
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
     """Rewrite a NumPy/CuPy error inside ``forward`` into one that names the op and its operands."""
     tensors = [t for t in inputs if isinstance(t, Tensor)]
-    devices = sorted({str(t.device) for t in tensors})
+    devices = sorted({backend.device_of(t.array) for t in tensors})  # names: device objects have no order
     name = cls.__name__
     if len(devices) > 1:
-        described = ", ".join(f"{t.device} {tuple(t.shape)}" for t in tensors)
+        described = ", ".join(f"{backend.device_of(t.array)} {tuple(t.shape)}" for t in tensors)
         return RuntimeError(
             f"{name}: tensors are on different devices ({described}); move them to one device "
             f"with .to('{devices[0]}') or .to('{devices[-1]}') first"
