@@ -70,7 +70,7 @@ def single_axes(ndim: int) -> st.SearchStrategy[int]:
 @st.composite
 def reduction_axes(draw: st.DrawFn, ndim: int) -> int | tuple[int, ...] | None:
     """Every form a reduction accepts: None, an int, a negative int, a tuple (any order, negative
-    members, or empty: then nothing is reduced)."""
+    members, or empty: then every axis is reduced, as in PyTorch)."""
     form = draw(st.sampled_from(["all", "one", "tuple"] if ndim else ["all", "tuple"]))
     if form == "all":
         return None

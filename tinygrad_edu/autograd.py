@@ -27,6 +27,8 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import backend
 from .tensor import Tensor, _wrap
 
@@ -254,6 +256,8 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
         """Run ``forward``; if grad mode is on and an input requires grad, record the node."""
         ctx = cls()
+        if params and _grad_mode.enabled:
+            _check_keywords(cls, params)
         needs = tuple([getattr(t, "_requires_grad", False) for t in inputs]) if _grad_mode.enabled else ()
         if True not in needs:  # nothing to record: under no_grad, in a backward pass, or constants only
             return _forward(ctx, inputs, params)
@@ -294,6 +298,11 @@ def _forward(ctx: Function, inputs: tuple, params: dict) -> Tensor:
         result = type(ctx).forward(ctx, *inputs, **params)
     except (ValueError, TypeError, IndexError) as error:
         raise _operation_error(type(ctx), inputs, error) from error
+    if type(result) is not np.ndarray and not _is_result(result):
+        raise TypeError(
+            f"{type(ctx).__name__}.forward returned {type(result).__name__}; return one array or Tensor "
+            f"(an op with several results is several Functions, or one whose result you split afterwards)"
+        )
     out = _wrap(result.array if isinstance(result, Tensor) else result)
     base = out.array.base
     if base is not None:
@@ -302,6 +311,22 @@ def _forward(ctx: Function, inputs: tuple, params: dict) -> Tensor:
                 out._versions = versions_of(t)
                 break
     return out
+
+
+def _check_keywords(cls: type, params: dict) -> None:
+    """Only positional inputs get gradients: a tensor that requires grad passed by keyword would
+    silently get none."""
+    for name, value in params.items():
+        if getattr(value, "_requires_grad", False):
+            raise TypeError(
+                f"{cls.__name__}.apply: the tensor passed as {name}= requires grad, but only inputs passed "
+                f"positionally get gradients; pass it positionally and return its gradient from backward"
+            )
+
+
+def _is_result(value: Any) -> bool:
+    """What ``forward`` may return: an array of the backend, a NumPy scalar or a Tensor."""
+    return isinstance(value, Tensor | np.ndarray | np.generic) or backend.is_device_array(value)
 
 
 def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
@@ -413,12 +438,15 @@ def _nodes_oldest_first(roots: Sequence[Tensor]) -> list[tuple[int, Function, Te
 
 def _one_per_input(node: Function, input_grads: Any) -> tuple:
     """What ``node.backward`` returned, checked to be one gradient (or None) per input."""
-    if type(input_grads) is not tuple:
+    if type(input_grads) is list:  # one per input, as a tuple would be
+        input_grads = tuple(input_grads)
+    elif type(input_grads) is not tuple:
         input_grads = (input_grads,)
     if len(input_grads) != len(node.inputs):
         raise RuntimeError(
-            f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) but forward "
-            f"had {len(node.inputs)} input(s); return one gradient (or None) per input"
+            f"{type(node).__name__}.backward returned {len(input_grads)} gradient(s) but apply was given "
+            f"{len(node.inputs)} positional input(s); return one gradient (or None) per positional input "
+            f"(arguments passed by keyword get no gradient)"
         )
     return input_grads
 
@@ -431,6 +459,11 @@ def unbroadcast(grad: Any, tensor: Tensor, node: Function) -> Tensor:
     a gradient of the output's shape, and the axes broadcasting added or stretched are summed here.
     """
     if not isinstance(grad, Tensor):
+        if not _is_result(grad):
+            raise TypeError(
+                f"{type(node).__name__}.backward returned {type(grad).__name__} as a gradient for an input of "
+                f"shape {tuple(tensor.shape)}; return a Tensor (or array) of the input's shape, or None"
+            )
         grad = _wrap(grad)
     data, target = grad.array, tensor.array
     if data.shape == target.shape and data.dtype == target.dtype and type(data) is type(target):

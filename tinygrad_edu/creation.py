@@ -10,6 +10,8 @@ program can tell the difference.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -147,11 +149,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return full(_shape_argument(shape), 0.0, dtype=dtype, requires_grad=requires_grad, device=device)
+    return full(_shape_argument(shape, "zeros"), 0.0, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def ones(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return full(_shape_argument(shape), 1.0, dtype=dtype, requires_grad=requires_grad, device=device)
+    return full(_shape_argument(shape, "ones"), 1.0, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def empty(*shape: int | Sequence[int], dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
@@ -167,7 +169,7 @@ def full(
     device: Any = None,
 ) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value`` (float32 for floats, int64 for ints, as PyTorch)."""
-    shape = _shape_argument((shape,))
+    shape = _shape_argument((shape,), "full")
     if dtype is None:
         dtype = np.array(fill_value).dtype
         dtype = default_float() if dtype.kind == "f" else dtype
@@ -208,10 +210,24 @@ def arange(
     """Evenly spaced values in [start, stop): int64 for integer arguments, float32 otherwise."""
     if stop is None:
         start, stop = 0, start
+    _check_range(start, stop, step)
     array = np.arange(start, stop, step)
     if dtype is None and array.dtype.kind == "f":
         dtype = default_float()
     return _make(array, dtype, requires_grad, device)
+
+
+def _check_range(start: Any, stop: Any, step: Any) -> None:
+    """arange's bounds must be finite numbers and the step must lead from start towards stop (as torch)."""
+    for name, value in (("start", start), ("end", stop), ("step", step)):
+        if not isinstance(value, numbers.Real) and not (isinstance(value, Tensor) and value.numel() == 1):
+            raise TypeError(f"arange: {name} must be a number, got {value!r} ({type(value).__name__})")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"arange: {name} must be finite, got {value}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (stop - start) * step < 0:
+        raise ValueError(f"arange: step {step} goes away from end {stop} (start {start}); use a step of the other sign")
 
 
 def linspace(
@@ -238,7 +254,7 @@ def randn(
     """Samples from the standard normal distribution N(0, 1)."""
     dtype = _float_dtype("randn", dtype)
     draw = np.float32 if dtype == np.float32 else np.float64  # NumPy draws float32 or float64 only
-    array = numpy_generator(generator).standard_normal(_shape_argument(shape), dtype=draw)
+    array = numpy_generator(generator).standard_normal(_shape_argument(shape, "randn"), dtype=draw)
     return _make(array, dtype, requires_grad, device)
 
 
@@ -252,7 +268,7 @@ def rand(
     """Samples from the uniform distribution on [0, 1)."""
     dtype = _float_dtype("rand", dtype)
     draw = np.float32 if dtype == np.float32 else np.float64
-    array = numpy_generator(generator).random(_shape_argument(shape), dtype=draw)
+    array = numpy_generator(generator).random(_shape_argument(shape, "rand"), dtype=draw)
     return _make(array, dtype, requires_grad, device)
 
 
@@ -293,7 +309,9 @@ def randint(
         raise TypeError(f"randint: size must be a tuple of ints such as (3,) or (2, 3), got {size!r}")
     if not low < high:
         raise ValueError(f"randint: low must be less than high, got low={low}, high={high}")
-    array = numpy_generator(generator).integers(low, high, size=_shape_argument((tuple(size),)), dtype=np.int64)
+    array = numpy_generator(generator).integers(
+        low, high, size=_shape_argument((tuple(size),), "randint"), dtype=np.int64
+    )
     return _make(array, dtype, requires_grad, device)
 
 
@@ -322,7 +340,7 @@ def normal(
         raise ValueError("normal: std must be non-negative")
     if like is None and size is None:
         raise TypeError("normal: with numbers for mean and std, give the size too, e.g. normal(0.0, 1.0, (2, 3))")
-    shape = np.broadcast_shapes(means.shape, stds.shape) if size is None else _shape_argument((tuple(size),))
+    shape = np.broadcast_shapes(means.shape, stds.shape) if size is None else _shape_argument((tuple(size),), "normal")
     dtype = _float_dtype("normal", like.array.dtype if dtype is None and like is not None else dtype)
     array = numpy_generator(generator).normal(means, stds, size=shape).astype(dtype)
     return _make(array, None, requires_grad, device or (like.device if like is not None else None))

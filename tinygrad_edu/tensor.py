@@ -518,6 +518,24 @@ class Tensor:
 
     remainder, floor_divide = __mod__, __floordiv__
 
+    # ------------------------------------------------------------------ logic on bool and integer tensors
+    def __and__(self, other: Operand) -> Tensor:
+        """Elementwise and (bitwise for integers), as torch: ``(x > 0) & (x < 1)``."""
+        return _bitwise("&", operator.and_, *_operands(self, other))
+
+    def __or__(self, other: Operand) -> Tensor:
+        return _bitwise("|", operator.or_, *_operands(self, other))
+
+    def __xor__(self, other: Operand) -> Tensor:
+        return _bitwise("^", operator.xor, *_operands(self, other))
+
+    def __invert__(self) -> Tensor:
+        """Elementwise not (bitwise for integers): ``~mask``."""
+        return _bitwise("~", lambda a, _: ~a, self, self)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = __and__, __or__, __xor__, __invert__
+
     # ------------------------------------------------------------------ elementwise functions
     def exp(self) -> Tensor:
         return ops.Exp.apply(_floating(self))
@@ -582,8 +600,8 @@ class Tensor:
             x = _floating(self)  # a float bound on an integer tensor computes in float32
         # a missing bound is the dtype's most extreme value: -inf and inf for floats
         lowest, highest = (-math.inf, math.inf) if x.dtype.kind == "f" else _integer_range(x.dtype)
-        lo, hi = (_as_operand(b, x).array for b in (lowest if min is None else min, highest if max is None else max))
-        return ops.Clip.apply(x, lo=lo, hi=hi)
+        lo, hi = (_as_operand(b, x) for b in (lowest if min is None else min, highest if max is None else max))
+        return ops.Clip.apply(x, lo, hi)
 
     clamp = clip
 
@@ -606,6 +624,7 @@ class Tensor:
     ) -> Tensor:
         """The largest value over one or several axes (all by default); ties share the gradient."""
         axis, keepdims = _axis_arguments(self, "amax", axis, keepdims, dim, keepdim)
+        _check_not_empty(self, "amax", axis)
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def amin(
@@ -613,6 +632,7 @@ class Tensor:
     ) -> Tensor:
         """The smallest value over one or several axes (all by default); ties share the gradient."""
         axis, keepdims = _axis_arguments(self, "amin", axis, keepdims, dim, keepdim)
+        _check_not_empty(self, "amin", axis)
         return ops.Max.apply(self, axis=axis, keepdims=keepdims, smallest=True)
 
     def max(
@@ -744,8 +764,10 @@ class Tensor:
             shape = shape[0]
         if shape == self.array.shape:
             return self
-        shape = _shape_argument(shape)
-        if -1 in shape and shape.count(-1) == 1:  # infer it here, so a reshape to the same shape costs nothing
+        shape = _shape_argument(shape, "reshape", lowest=-1)
+        if shape.count(-1) > 1:
+            raise ValueError(f"reshape: only one size can be -1 (inferred), got {shape}")
+        if -1 in shape:  # infer it here, so a reshape to the same shape costs nothing
             known = math.prod(n for n in shape if n != -1)
             if known and self.array.size % known == 0:
                 shape = tuple(self.array.size // known if n == -1 else n for n in shape)
@@ -768,7 +790,7 @@ class Tensor:
 
     def permute(self, *dims: int | Sequence[int]) -> Tensor:
         """Reorder the axes: axis i of the result is axis ``dims[i]`` of this tensor."""
-        dims = _shape_argument(dims)
+        dims = _shape_argument(dims, "permute", lowest=None)
         normalized = tuple(a % self.ndim if -self.ndim <= a < self.ndim else a for a in dims) if self.ndim else dims
         if sorted(normalized) != list(range(self.ndim)):
             raise ValueError(
@@ -815,7 +837,7 @@ class Tensor:
         if len(shape) == 1 and type(shape[0]) is tuple and -1 not in shape[0]:  # the engine's own calls
             shape = shape[0]
             return self if shape == self.array.shape else ops.Expand.apply(self, shape=shape)
-        shape = _shape_argument(shape)
+        shape = _shape_argument(shape, "expand", lowest=-1)
         extra = len(shape) - self.ndim
         shape = tuple(self.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(shape))
         if shape == self.shape:
@@ -827,7 +849,7 @@ class Tensor:
     def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
         """Tile: repeat the whole tensor ``sizes[i]`` times along axis i (as torch.repeat and
         np.tile; extra leading sizes add axes). Each axis becomes (copies, length) by expand, then one."""
-        sizes = _shape_argument(sizes)
+        sizes = _shape_argument(sizes, "repeat")
         if len(sizes) < self.ndim:
             raise ValueError(
                 f"repeat: give at least one size per axis: {len(sizes)} sizes for shape {tuple(self.shape)}"
@@ -968,6 +990,17 @@ def _without_gradient(symbol: str, compute: Any, a: Tensor, b: Tensor) -> Tensor
         raise ValueError(f"{symbol}: cannot combine shapes {tuple(a.shape)} and {tuple(b.shape)}: {error}") from error
 
 
+def _bitwise(symbol: str, compute: Any, a: Tensor, b: Tensor) -> Tensor:
+    """``a symbol b`` on bool or integer tensors (they never carry a gradient)."""
+    for t in (a, b):
+        if t.dtype.kind not in "biu":
+            raise TypeError(
+                f"{symbol} takes bool or integer tensors, got {t.dtype}; for a mask of a float tensor "
+                f"combine comparisons, e.g. (x > 0) {symbol if symbol != '~' else '&'} (x < 1)"
+            )
+    return _without_gradient(symbol, compute, a, b)
+
+
 def _compare(compare: Any, tensor: Tensor, other: Any) -> Tensor:
     try:
         other = _as_operand(other, tensor)
@@ -1016,11 +1049,31 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- argument parsing
-def _shape_argument(shape: tuple) -> tuple[int, ...]:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+def _shape_argument(shape: tuple, op: str = "shape", lowest: int | None = 0) -> tuple[int, ...]:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``; every size must be an integer, at least ``lowest``
+    (0 for sizes, -1 where -1 means "infer", None for axis numbers, which may be negative)."""
     if len(shape) == 1 and isinstance(shape[0], tuple | list | np.ndarray):
         shape = tuple(shape[0])
-    return tuple(n if type(n) is int else operator.index(n) for n in shape)
+    try:
+        sizes = tuple(n if type(n) is int else operator.index(n) for n in shape)
+    except TypeError:
+        bad = next(n for n in shape if not _is_integer(n))
+        raise TypeError(
+            f"{op}: sizes must be integers, got {bad!r} ({type(bad).__name__}) in {tuple(shape)}; "
+            f"use int(...) or round(...) for a computed size"
+        ) from None
+    if lowest is not None and any(n < lowest for n in sizes):
+        meaning = "or -1 (inferred)" if lowest == -1 else "(a size of 0 makes an empty tensor)"
+        raise ValueError(f"{op}: sizes must be >= 0 {meaning}, got {sizes}")
+    return sizes
+
+
+def _is_integer(n: Any) -> bool:
+    try:
+        operator.index(n)
+    except TypeError:
+        return False
+    return True
 
 
 def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
@@ -1041,6 +1094,8 @@ def _normalize_axes(tensor: Tensor, op: str, axis: Axis) -> tuple[int, ...] | No
     if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
         return (axis % ndim,)
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    if not axes:  # dim=() or dim=[]: every axis, as torch (NumPy would reduce none)
+        return None
     for a in axes:
         if not isinstance(a, numbers.Integral) or not -tensor.ndim <= a < tensor.ndim:
             raise ValueError(
@@ -1062,9 +1117,19 @@ def _axis_arguments(tensor: Tensor, op: str, axis: Axis, keepdims: bool, dim: Ax
     return _normalize_axes(tensor, op, axis), bool(keepdims)
 
 
+def _check_not_empty(tensor: Tensor, op: str, axes: tuple[int, ...] | None) -> None:
+    """A largest or smallest value needs at least one value in each reduced slice (as torch)."""
+    if not tensor.array.size and (axes is None or any(tensor.array.shape[a] == 0 for a in axes)):
+        where = "of an empty tensor" if axes is None else f"along dim {', '.join(map(str, axes))}, of size 0"
+        raise ValueError(
+            f"{op}: there is no extreme value {where}, shape {tuple(tensor.shape)}; reduce a non-empty axis"
+        )
+
+
 def _arg_extremum(tensor: Tensor, name: str, axis: int | None, keepdims: bool) -> Tensor:
     if axis is not None:
         axis = _single_axis(tensor, name, axis)
+    _check_not_empty(tensor, name, None if axis is None or tensor.ndim == 0 else (axis,))
     result = getattr(tensor.array, name)(axis=axis, keepdims=keepdims)
     return _wrap(result.astype(np.int64, copy=False))
 
@@ -1135,6 +1200,12 @@ def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> 
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
+    for position, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(
+                f"cat: tensor {position} has no axes (a 0-d tensor) and cannot be joined along one; "
+                f"use tg.stack to make a vector of 0-d tensors"
+            )
     axis = _single_axis(tensors[0], "cat", axis if dim is None else dim)
     return ops.Cat.apply(*tensors, axis=axis)
 

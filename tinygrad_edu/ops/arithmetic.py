@@ -77,7 +77,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """pow: z = a ** b; dz/da = b * a**(b - 1), dz/db = z * log(a) (needs a > 0)."""
+    """pow: z = a ** b; dz/da = b * a**(b - 1), dz/db = z * log(a).
+
+    At a = 0, where the formulas would give 0 * inf = NaN, the values are torch's: dz/da = 0 where
+    also b = 0 (z = 1 whatever a is), and dz/db = 0 where b >= 0 (z stays 0 or 1 as b moves)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -89,7 +92,10 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * b * a ** (b - 1) if need_a else None), (grad * ctx.output * a.log() if need_b else None)
+        at_zero = a == 0
+        grad_a = where(at_zero & (b == 0), 0.0, grad * b * a ** (b - 1)) if need_a else None
+        grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * a.log()) if need_b else None
+        return grad_a, grad_b
 
 
 class MatMul(Function):

@@ -202,19 +202,23 @@ class LeakyReLU(Function):
 
 
 class Clip(Function):
-    """clip: y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi, else 0 (as torch.clamp)."""
+    """clip: y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi, else 0; dy/dlo = 1 where x < lo,
+    dy/dhi = 1 where x > hi (as torch.clamp; the bounds are tensors of any broadcastable shape)."""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x)
-        ctx.bounds = lo, hi
-        return get_array_module(x.array).clip(x.array, lo, hi)
+        ctx.save_for_backward(x, lo, hi)
+        return get_array_module(x.array).clip(x.array, lo.array, hi.array)
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        return grad * ((x.array >= lo) & (x.array <= hi))
+        x, lo, hi = (t.array for t in ctx.saved_tensors)
+        _, need_lo, need_hi = ctx.needs_input_grad
+        return (
+            grad * ((x >= lo) & (x <= hi)),
+            (grad * (x < lo) if need_lo else None),
+            (grad * (x > hi) if need_hi else None),
+        )
 
 
 class Clone(Function):

@@ -67,7 +67,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        xp, peak = get_array_module(x.array), x.array.max(axis=axis, keepdims=True)
+        xp, peak = get_array_module(x.array), _peak(x.array, axis)
         ctx.axis, ctx.peak = axis, xp.where(xp.isfinite(peak), peak, 0)  # a row of -inf gives -inf, not NaN
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore"):  # log(0) = -inf for such a row, as it should be
@@ -80,7 +80,8 @@ class LogSumExp(Function):
 
 
 class Max(Function):
-    """amax over axes (amin if smallest): dy/dx_i = 1 at the extreme, else 0; ties share it (as torch.amax)."""
+    """amax over axes (amin if smallest): dy/dx_i = 1 at the extreme, else 0; ties share it (as torch.amax).
+    A NaN is the extreme of its axis, so the NaNs there share the gradient (as torch.max)."""
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, smallest=False):
@@ -91,7 +92,9 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        winners = (ctx.saved_tensors[0].array == ctx.kept).astype(grad.dtype)
+        x = ctx.saved_tensors[0].array
+        xp = get_array_module(x)
+        winners = ((x == ctx.kept) | (xp.isnan(x) & xp.isnan(ctx.kept))).astype(grad.dtype)
         winners /= winners.sum(axis=ctx.axis, keepdims=True)  # ties share the gradient, so it sums to 1
         return grad.reshape(ctx.kept.shape) * winners
 
@@ -102,7 +105,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         xp = get_array_module(x.array)
-        e = xp.exp(x.array - x.array.max(axis=axis, keepdims=True))
+        e = xp.exp(x.array - _peak(x.array, axis))
         ctx.axis = axis
         return e / e.sum(axis=axis, keepdims=True)
 
@@ -119,10 +122,18 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         xp = get_array_module(x.array)
-        shifted = x.array - x.array.max(axis=axis, keepdims=True)
+        shifted = x.array - _peak(x.array, axis)
         ctx.axis = axis
         return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     @staticmethod
     def backward(ctx, grad):
         return grad - ctx.output.exp() * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+def _peak(array, axis):
+    """The largest value along ``axis`` (kept, size 1), subtracted before ``exp`` so it cannot
+    overflow; an empty tensor has none, and any shift (here 0) gives the same empty result."""
+    if array.size == 0:
+        return array.sum(axis=axis, keepdims=True)  # zeros of the reduced shape
+    return array.max(axis=axis, keepdims=True)

@@ -104,12 +104,17 @@ def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def _torch_axes(axis: Any) -> Any:
+    """PyTorch's meaning of ``dim=()``: every axis (NumPy's ``axis=()`` reduces none)."""
+    return None if axis == () else axis
+
+
 def _reduction(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    return lambda x, axis=None, keepdims=False: fn(x, axis=axis, keepdims=keepdims)
+    return lambda x, axis=None, keepdims=False: fn(x, axis=_torch_axes(axis), keepdims=keepdims)
 
 
 def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
+    return np.log(np.sum(np.exp(x), axis=_torch_axes(axis), keepdims=keepdims))
 
 
 def _expanded(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -225,7 +230,7 @@ def _std_of_pair(lib: ModuleType, x: Any, axis: int = -1) -> Any:
 
 
 def _norm(x: np.ndarray, axis: Any = None, keepdims: bool = False, p: float = 2) -> np.ndarray:
-    return np.sum(np.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+    return np.sum(np.abs(x) ** p, axis=_torch_axes(axis), keepdims=keepdims) ** (1 / p)
 
 
 # ----------------------------------------------------------------------------- the table
