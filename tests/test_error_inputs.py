@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tinygrad_edu.testing import OP_SPECS
+from tinygrad_edu.testing import OP_SPECS, optable
 from tinygrad_edu.testing.errors import ErrorInput, check
 from tinygrad_edu.testing.errors.ops import op_error_inputs
 
@@ -56,3 +56,9 @@ def test_table_covers_every_subject(area: str) -> None:
 def test_ids_are_unique() -> None:
     ids = [row.id for row in OP_ROWS + AREA_ROWS]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_each_rows_own_bad_inputs_name_a_row() -> None:
+    names = {spec.name for spec in OP_SPECS}
+    assert set(optable._ERRORS) <= names, sorted(set(optable._ERRORS) - names)
+    assert all(row.subject == name for name, rows in optable._ERRORS.items() for row in rows)

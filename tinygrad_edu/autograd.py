@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import reprlib
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -297,7 +298,7 @@ def _forward(ctx: Function, inputs: tuple, params: dict) -> Tensor:
     try:
         result = type(ctx).forward(ctx, *inputs, **params)
     except (ValueError, TypeError, IndexError) as error:
-        raise _operation_error(type(ctx), inputs, error) from error
+        raise _operation_error(type(ctx), inputs, error, params) from error
     if type(result) is not np.ndarray and not _is_result(result):
         raise TypeError(
             f"{type(ctx).__name__}.forward returned {type(result).__name__}; return one array or Tensor "
@@ -329,8 +330,9 @@ def _is_result(value: Any) -> bool:
     return isinstance(value, Tensor | np.ndarray | np.generic) or backend.is_device_array(value)
 
 
-def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception:
-    """Rewrite a NumPy/CuPy error inside ``forward`` into one that names the op and its operands."""
+def _operation_error(cls: type, inputs: Sequence, error: Exception, params: dict | None = None) -> Exception:
+    """Rewrite a NumPy/CuPy error inside ``forward`` into one that names the op, its operands and
+    its arguments (``index=1.5``)."""
     tensors = [t for t in inputs if isinstance(t, Tensor)]
     devices = sorted({backend.device_of(t.array) for t in tensors})  # names: device objects have no order
     name = cls.__name__
@@ -341,7 +343,8 @@ def _operation_error(cls: type, inputs: Sequence, error: Exception) -> Exception
             f"with .to('{devices[0]}') or .to('{devices[-1]}') first"
         )
     described = ", ".join(f"shape {tuple(t.shape)} {t.dtype}" for t in tensors)
-    message = f"{name}: cannot apply to operands ({described}): {error}"
+    arguments = "".join(f", {key}={reprlib.repr(value)}" for key, value in (params or {}).items())
+    message = f"{name}: cannot apply to operands ({described}{arguments}): {error}"
     try:
         return type(error)(message)
     except TypeError:  # NumPy's own exception classes may need more arguments than a message

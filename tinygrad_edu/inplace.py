@@ -10,6 +10,7 @@ or indexing) share one counter (``autograd.Versions``).
 
 from __future__ import annotations
 
+import reprlib
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -109,7 +110,13 @@ def set_item(target: Tensor, index: Any, value: Any) -> None:
     if _recorded(target, value):
         update(target, "setitem", lambda t, v: ops.SetItem.apply(t, v, index=index), value)
         return
-    target.array[index] = value.array  # cast to target's dtype, as PyTorch (floats into integers truncate)
+    try:
+        target.array[index] = value.array  # cast to target's dtype, as PyTorch (floats into integers truncate)
+    except (IndexError, ValueError) as error:
+        raise type(error)(
+            f"setitem: cannot write a value of shape {tuple(value.shape)} at [{reprlib.repr(index)}] of a tensor "
+            f"of shape {tuple(target.shape)}: {error}"
+        ) from error
     mark_written(target)
 
 

@@ -104,7 +104,7 @@ class Tensor:
         """The shape as a ``tg.Size`` (a tuple), or the length of axis ``dim``."""
         if dim is None:
             return Size(self.array.shape)
-        return self.array.shape[_single_axis(self, "size", dim)]
+        return self.array.shape[_checked_axis("size", dim, self.array.shape, self.array.ndim)]
 
     def dim(self) -> int:
         """The number of axes, as ``ndim``."""
@@ -589,6 +589,8 @@ class Tensor:
         return ops.Softplus.apply(_floating(self))
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        if not isinstance(negative_slope, numbers.Real):
+            raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
         return ops.LeakyReLU.apply(self, slope=float(negative_slope))  # a Python float never promotes
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
@@ -822,9 +824,7 @@ class Tensor:
 
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert a size-1 axis at ``axis`` (negative counts from the end of the result)."""
-        if not -self.ndim - 1 <= axis <= self.ndim:
-            raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {tuple(self.shape)}")
-        axis %= self.ndim + 1
+        axis = _checked_axis("unsqueeze", axis, self.array.shape, self.ndim + 1)  # a new axis may come last
         return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
 
     def squeeze(self, axis: Axis = None) -> Tensor:
@@ -840,6 +840,15 @@ class Tensor:
         shape = _shape_argument(shape, "expand", lowest=-1)
         extra = len(shape) - self.ndim
         shape = tuple(self.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(shape))
+        if (
+            extra < 0
+            or -1 in shape
+            or any(old not in (1, new) for old, new in zip(self.shape, shape[extra:], strict=False))
+        ):
+            raise ValueError(
+                f"expand: cannot expand shape {tuple(self.shape)} to {shape}: each size must be 1 or equal the "
+                f"new size (-1 keeps it), and new axes come first"
+            )
         if shape == self.shape:
             return self
         return ops.Expand.apply(self, shape=shape)
@@ -1076,14 +1085,27 @@ def _is_integer(n: Any) -> bool:
     return True
 
 
-def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
-    ndim = max(tensor.array.ndim, 1)
-    if not (type(axis) is int or isinstance(axis, numbers.Integral)) or not -ndim <= axis < ndim:
-        raise ValueError(
-            f"{op}: axis {axis!r} is out of range for a tensor of shape {tuple(tensor.shape)}; "
+class AxisError(IndexError, ValueError):
+    """An axis (``dim``) out of range: an IndexError, as PyTorch raises, and a ValueError, as NumPy does."""
+
+
+def _checked_axis(op: str, axis: Any, shape: tuple[int, ...], ndim: int) -> int:
+    """``axis`` as a non-negative int below ``ndim``, or an error naming the op, the axis and the shape."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{op}: an axis (dim) must be an int, got {axis!r} ({type(axis).__name__})")
+    if not -ndim <= axis < ndim:
+        raise AxisError(
+            f"{op}: axis {axis} is out of range for a tensor of shape {tuple(shape)} ({len(shape)} dimensions); "
             f"use -{ndim} <= axis < {ndim}"
         )
     return int(axis) % ndim
+
+
+def _single_axis(tensor: Tensor, op: str, axis: int) -> int:
+    ndim = tensor.array.ndim
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return axis % ndim
+    return _checked_axis(op, axis, tensor.array.shape, max(ndim, 1))  # a 0-d tensor has axis 0 and -1
 
 
 def _normalize_axes(tensor: Tensor, op: str, axis: Axis) -> tuple[int, ...] | None:
@@ -1093,16 +1115,10 @@ def _normalize_axes(tensor: Tensor, op: str, axis: Axis) -> tuple[int, ...] | No
     ndim = tensor.array.ndim
     if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
         return (axis % ndim,)
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
     if not axes:  # dim=() or dim=[]: every axis, as torch (NumPy would reduce none)
         return None
-    for a in axes:
-        if not isinstance(a, numbers.Integral) or not -tensor.ndim <= a < tensor.ndim:
-            raise ValueError(
-                f"{op}: axis {a!r} is out of range for a tensor of shape {tuple(tensor.shape)} "
-                f"({tensor.ndim} dimensions); use -{tensor.ndim} <= axis < {tensor.ndim}"
-            )
-    normalized = tuple(sorted(int(a) % tensor.ndim for a in axes))
+    normalized = tuple(sorted(_checked_axis(op, a, tensor.array.shape, ndim) for a in axes))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: axis {axis} names the same axis twice for shape {tuple(tensor.shape)}")
     return normalized
@@ -1218,7 +1234,7 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -
     shapes = {tuple(t.shape) for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    axis = axis if dim is None else dim
+    axis = _checked_axis("stack", axis if dim is None else dim, tensors[0].array.shape, tensors[0].ndim + 1)
     return cat([t.unsqueeze(axis) for t in tensors], axis=axis)
 
 

@@ -93,8 +93,9 @@ class Pow(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         at_zero = a == 0
-        grad_a = where(at_zero & (b == 0), 0.0, grad * b * a ** (b - 1)) if need_a else None
-        grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * a.log()) if need_b else None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0**-1 and log(0) at a = 0 are replaced by where
+            grad_a = where(at_zero & (b == 0), 0.0, grad * b * a ** (b - 1)) if need_a else None
+            grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * a.log()) if need_b else None
         return grad_a, grad_b
 
 

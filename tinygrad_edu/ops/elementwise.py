@@ -202,8 +202,9 @@ class LeakyReLU(Function):
 
 
 class Clip(Function):
-    """clip: y = min(max(x, lo), hi); dy/dx = 1 where lo <= x <= hi, else 0; dy/dlo = 1 where x < lo,
-    dy/dhi = 1 where x > hi (as torch.clamp; the bounds are tensors of any broadcastable shape)."""
+    """clip: y = min(max(x, lo), hi), so y = hi wherever lo > hi; dy/dx = 1 where lo <= x <= hi,
+    dy/dlo = 1 where x < lo <= hi, dy/dhi = 1 where x > hi or lo > hi, else 0 (as torch.clamp; the
+    bounds are tensors of any broadcastable shape)."""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -214,11 +215,9 @@ class Clip(Function):
     def backward(ctx, grad):
         x, lo, hi = (t.array for t in ctx.saved_tensors)
         _, need_lo, need_hi = ctx.needs_input_grad
-        return (
-            grad * ((x >= lo) & (x <= hi)),
-            (grad * (x < lo) if need_lo else None),
-            (grad * (x > hi) if need_hi else None),
-        )
+        to_x = grad * ((x >= lo) & (x <= hi))
+        to_lo = grad * ((x < lo) & (lo <= hi)) if need_lo else None
+        return to_x, to_lo, (grad * ((x > hi) | (lo > hi)) if need_hi else None)
 
 
 class Clone(Function):

@@ -14,6 +14,8 @@ A row (``OpSpec``) holds:
   one element: max, min, maximum); ``smooth``: twice differentiable, so gradgradcheck applies.
 - ``draws_random``: it draws random numbers from the library's own generator (dropout), so two
   libraries give different outputs; its reference takes the ``device`` the numbers were drawn on.
+- ``errors``: bad inputs of this op and the errors they must get (``errors.ErrorInput``), besides
+  the ones every op of its kind shares (``errors.ops``).
 
 Kinds (what a test must generate for an op):
 - ``unary``:     one tensor of any shape.
@@ -36,7 +38,7 @@ Kinds (what a test must generate for an op):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
@@ -47,6 +49,7 @@ import tinygrad_edu
 from ..backend import as_numpy
 from ..creation import generator_on
 from ..tensor import Tensor
+from .errors import ErrorInput
 
 Domain = tuple[float, float]
 KINDS = (
@@ -69,6 +72,7 @@ class OpSpec:
     distinct: bool = False  # inputs must not tie (the op picks one element: max, min, maximum)
     smooth: bool = True  # twice differentiable on its domain: gradgradcheck applies
     draws_random: bool = False  # draws from the library's own generator: libraries' outputs differ
+    errors: tuple[ErrorInput, ...] = ()  # bad inputs of this op besides those its kind shares (errors.ops)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -233,6 +237,47 @@ def _norm(x: np.ndarray, axis: Any = None, keepdims: bool = False, p: float = 2)
     return np.sum(np.abs(x) ** p, axis=_torch_axes(axis), keepdims=keepdims) ** (1 / p)
 
 
+# ----------------------------------------------------------------------------- bad inputs of single rows
+def _refused(name: str, what: str, call: Callable[[Any], Any], error: type[Exception], match: str) -> ErrorInput:
+    """A bad input of row ``name``: ``call(x)`` with ``x`` a (2, 3) float tensor on the device."""
+    return ErrorInput(name, what, lambda device, folder: call(tinygrad_edu.ones(2, 3, device=device)), error, match)
+
+
+_ERRORS: dict[str, tuple[ErrorInput, ...]] = {
+    "pow": (_refused("pow", "a string exponent", lambda x: x ** "2", TypeError, r"str"),),
+    "setitem": (
+        _refused("setitem", "a value of the wrong shape", lambda x: x.__setitem__(0, tinygrad_edu.ones(4)),
+                 ValueError, r"setitem.*\(4,\).*\(2, 3\)"),
+        _refused("setitem", "an index out of range", lambda x: x.__setitem__(5, 1.0), IndexError,
+                 r"setitem.*5.*\(2, 3\)"),
+    ),
+    "leaky_relu": (
+        _refused("leaky_relu", "a string slope", lambda x: x.leaky_relu("a"), TypeError, r"negative_slope.*'a'"),
+    ),
+    "clip": (
+        _refused("clip", "no bound", lambda x: x.clip(), ValueError, r"at least one of min and max"),
+        _refused("clip", "a string bound", lambda x: x.clip("a"), TypeError, r"str"),
+    ),
+    "norm": (_refused("norm", "an unknown p", lambda x: x.norm("bad"), ValueError, r"p must be.*'bad'"),),
+    "std": (_refused("std", "unbiased and correction both", lambda x: x.std(0, True, correction=1), TypeError,
+                     r"either unbiased or correction"),),
+    "max_dim": (_refused("max_dim", "keepdim without dim", lambda x: x.max(keepdim=True), TypeError,
+                         r"keepdim needs a dim.*amax"),),
+    "topk": (_refused("topk", "k larger than the axis", lambda x: x.topk(5), ValueError, r"k=5.*length 3"),),
+    "split": (_refused("split", "a split size of 0", lambda x: x.split(0, dim=1), ValueError,
+                       r"split_size must be positive, got 0"),),
+    "chunk": (_refused("chunk", "no chunks", lambda x: x.chunk(0), ValueError, r"chunks must be positive, got 0"),),
+    "repeat": (
+        _refused("repeat", "a negative count", lambda x: x.repeat(-1, 1), ValueError, r"repeat.*>= 0.*-1"),
+        _refused("repeat", "fewer counts than axes", lambda x: x.repeat(2), ValueError, r"one size per axis"),
+    ),
+    "flatten": (_refused("flatten", "start after end", lambda x: x.flatten(1, 0), ValueError,
+                         r"start_axis 1 comes after end_axis 0"),),
+    "dropout_fixed_mask": (_refused("dropout_fixed_mask", "p above 1", lambda x: tinygrad_edu.nn.functional.dropout(
+        x, 1.5), ValueError, r"p must be a probability in \[0, 1\], got 1.5"),),
+}  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- the table
 POSITIVE: Domain = (0.2, 4.0)
 PROBABILITY: Domain = (0.0, 1.0)
@@ -318,7 +363,7 @@ OP_SPECS: tuple[OpSpec, ...] = (
            distinct=True, smooth=False),
     OpSpec("sort", lambda lib, x, axis=-1: x.sort(dim=axis, descending=True).values,
            lambda x, axis=-1: -np.sort(-x, axis), "axis", distinct=True, smooth=False),
-    OpSpec("topk", lambda lib, x, axis=-1: x.topk(min(2, x.shape[axis]), dim=axis).values, _top2, "axis",
+    OpSpec("topk", lambda lib, x, axis=-1: x.topk(min(2, x.size(axis)), dim=axis).values, _top2, "axis",
            distinct=True, smooth=False),
     OpSpec("split", lambda lib, x, axis=-1: _rejoined(lib, x.split(2, dim=axis), axis), _split_reference, "axis"),
     OpSpec("chunk", lambda lib, x, axis=-1: _rejoined(lib, x.chunk(3, dim=axis), axis), _chunk_reference, "axis"),
@@ -355,6 +400,7 @@ OP_SPECS: tuple[OpSpec, ...] = (
 )
 # fmt: on
 
+OP_SPECS = tuple(replace(spec, errors=_ERRORS.get(spec.name, ())) for spec in OP_SPECS)  # each row's own bad inputs
 SPECS_BY_NAME = {spec.name: spec for spec in OP_SPECS}
 
 
