@@ -245,3 +245,11 @@ def test_custom_functions_returning_the_wrong_thing(
     with pytest.raises(error, match=pattern) as caught:
         call(_function(forward, backward), tg.ones(2, requires_grad=True))
     assert raised_by_library(caught.value)
+
+
+def test_a_value_from_the_cpu_is_copied_into_a_slice_on_any_device(device: str) -> None:
+    """``x[0] = cpu_tensor`` on a GPU tensor copies the values over, as torch does for a slice."""
+    x = tg.zeros(2, 3, device=device)
+    x[0] = tg.tensor([1.0, 2.0, 3.0])
+    assert x.device.type == device
+    np.testing.assert_array_equal(x.cpu().numpy(), [[1, 2, 3], [0, 0, 0]])

@@ -107,6 +107,8 @@ def _write(target: Tensor, name: str, values: Any, at: int | None = None) -> Non
 def set_item(target: Tensor, index: Any, value: Any) -> None:
     """``target[index] = value``: written straight into memory, or recorded as a SetItem node."""
     value = value if isinstance(value, Tensor) else _as_operand(value, target)
+    if type(value.array) is not type(target.array):  # another device: copied over, as torch copies into a slice
+        value = value.to(target.device)
     if _recorded(target, value):
         update(target, "setitem", lambda t, v: ops.SetItem.apply(t, v, index=index), value)
         return
