@@ -347,11 +347,20 @@ def test_writers_of_one_path_take_turns(tmp_path: Path) -> None:
     """Two threads save the same path at once: each file is whole, never a mix of the two."""
     target = tmp_path / "m.safetensors"
     values = [np.full((256, 1024), float(i), np.float32) for i in range(8)]
-    threads = [threading.Thread(target=save, args=({"x": value}, target)) for value in values]
+    errors: list[BaseException] = []
+
+    def save_and_record(value: np.ndarray) -> None:
+        try:
+            save({"x": value}, target)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=save_and_record, args=(value,)) for value in values]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert errors == []
     loaded = load(target)["x"]
     assert any(np.array_equal(loaded, value) for value in values)
     assert os.listdir(tmp_path) == ["m.safetensors"]
