@@ -668,3 +668,32 @@ def test_regression_1d():
 def test_toy_argument_errors(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: two_moons("a"), ValueError, "n_samples must be an integer of at least 2, got 'a'"),
+        (lambda: two_moons(10.0), ValueError, "got 10.0"),
+        (lambda: two_moons(True), ValueError, "got True"),
+        (lambda: spirals(10, n_classes=2.5), ValueError, "n_classes must be a positive integer, got 2.5"),
+        (lambda: two_moons(10, noise="a"), TypeError, "noise must be a finite number"),
+        (lambda: regression_1d(10, noise=float("nan")), TypeError, "noise must be a finite number .*nan"),
+    ],
+)
+def test_toy_argument_errors_say_what_is_wrong(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "x, y, fraction, error, message",
+    [
+        (np.zeros(10), np.zeros(10), "a", TypeError, "val_fraction must be a number between 0 and 1, got 'a'"),
+        (np.zeros(10), np.zeros(10), True, TypeError, "val_fraction must be a number"),
+        (np.zeros(()), np.zeros(()), 0.5, ValueError, "need a first dimension"),
+    ],
+)
+def test_train_val_split_argument_types(x, y, fraction, error, message):
+    with pytest.raises(error, match=message):
+        train_val_split(x, y, val_fraction=fraction)

@@ -352,7 +352,7 @@ def test_writers_of_one_path_take_turns(tmp_path: Path) -> None:
     def save_and_record(value: np.ndarray) -> None:
         try:
             save({"x": value}, target)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=save_and_record, args=(value,)) for value in values]

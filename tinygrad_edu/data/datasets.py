@@ -180,11 +180,24 @@ def read_idx(source: str | os.PathLike | bytes) -> np.ndarray:
 
 def search_dirs(name: str, root: str | os.PathLike | None = None) -> list[Path]:
     """The folders searched for dataset ``name`` ("fashion-mnist" or "mnist"), first match wins."""
+    if name not in CHECKSUMS:
+        raise ValueError(f"search_dirs: unknown dataset {name!r}; known: {', '.join(CHECKSUMS)}")
+    check_root(root, "search_dirs")
     dirs = [] if root is None else [Path(root).expanduser()]
     if os.environ.get("TINYGRAD_EDU_DATA"):
         dirs.append(Path(os.environ["TINYGRAD_EDU_DATA"]).expanduser() / name)
     dirs.append(cache_dir() / name)
     return dirs + [folder / name for folder in SYSTEM_DIRS]
+
+
+def check_root(root: object, who: str) -> None:
+    """A clear error for a ``root`` that cannot be the data folder: not a path, or an existing file."""
+    if root is None:
+        return
+    if not isinstance(root, str | os.PathLike):
+        raise TypeError(f"{who}: root must be a folder path (str or pathlib.Path) or None, got {type(root).__name__}")
+    if Path(root).expanduser().is_file():
+        raise NotADirectoryError(f"{who}: root {root} is a file; give the folder that holds (or will hold) the data")
 
 
 def cache_dir() -> Path:
@@ -196,6 +209,7 @@ def cache_dir() -> Path:
 def _load(
     name: str, root: str | os.PathLike | None, download: bool, mirrors: str | Sequence[str] | None
 ) -> tuple[Split, Split]:
+    check_root(root, name.replace("-", "_"))
     target = Path(root).expanduser() if root is not None else cache_dir() / name
     how = f"call {name.replace('-', '_')}(download=True) to download them into {target}"
     arrays, paths = load_files(name, FILES, search_dirs(name, root), target, download, how, mirrors)
@@ -411,6 +425,8 @@ def _mirror_list(name: str, mirrors: str | Sequence[str] | None) -> list[str]:
         mirrors = os.environ.get("TINYGRAD_EDU_MIRROR") or MIRRORS[name]
     if isinstance(mirrors, str):
         mirrors = mirrors.replace(",", " ").split()
+    if not isinstance(mirrors, Sequence) or not all(isinstance(url, str) for url in mirrors):
+        raise TypeError(f"mirrors must be a URL or a list of URLs (strings), got {mirrors!r}")
     return list(mirrors)
 
 
