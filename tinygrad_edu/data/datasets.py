@@ -230,12 +230,13 @@ def load_files(
 
     Returns the arrays and the paths they came from, both keyed by the standard ``.gz`` file name.
     """
+    urls = _mirror_list(name, mirrors)  # checked even when nothing is missing
     paths = {file: _find(file, dirs) for file in files}
     missing = [file for file, path in paths.items() if path is None]
     if missing and not download:
         raise FileNotFoundError(_missing_message(name, missing, dirs, how_to_download))
     for file in missing:
-        paths[file] = _download(file, target, _mirror_list(name, mirrors), CHECKSUMS[name][file])
+        paths[file] = _download(file, target, urls, CHECKSUMS[name][file])
     arrays = {}
     for file, path in paths.items():
         with open(path, "rb") as stream:
