@@ -296,7 +296,7 @@ def _missing_message(name: str, missing: list[str], dirs: list[Path], how: str) 
 
 
 # ---------------------------------------------------------------------------- the IDX format
-_CHUNK = 1 << 23  # bytes read (and decompressed) at a time
+_CHUNK = 1 << 20  # bytes read (and decompressed) at a time
 _MAX_DIMS = 16  # real IDX files have 1 to 3 dimensions; a larger count is a damaged header
 # Deflate, gzip's compression, turns one input byte into at most 1032 bytes of output (its best
 # case: a 258-byte repeat coded in 2 bits), so a header that claims more than that is a lie.
