@@ -254,19 +254,45 @@ def test_collate_by_hand():
 @pytest.mark.parametrize(
     "samples, error, message",
     [
-        ([(1, 2), (1,)], ValueError, "same number of fields, got lengths \\[1, 2\\]"),
-        ([np.zeros(2), np.zeros(3)], ValueError, "different shapes \\[\\(2,\\), \\(3,\\)\\]"),
-        ([tg.zeros(2), tg.zeros(3)], ValueError, "cannot stack tensors of different shapes"),
-        ([1, "a"], TypeError, "the first sample holds a int"),
-        ([0.5, None], TypeError, "not all of them are numbers"),
-        ([0.5, "1"], TypeError, "the first sample holds a float"),
-        ([np.array(["a"])], TypeError, "dtype <U1"),
+        ([(1, 2), (1, 2), (1,)], ValueError, "same number of fields, but sample 0 has 2 and sample 2 has 1"),
+        ([(1, 2), 3], ValueError, "sample 0 has 2 and sample 1 has a int"),
+        ([np.zeros(2), np.zeros(2), np.zeros(3)], ValueError, r"sample 0 has shape \(2,\) but sample 2 has \(3,\)"),
+        ([tg.zeros(2), tg.zeros(3)], ValueError, r"cannot stack tensors of different shapes: .* sample 1 has \(3,\)"),
+        ([tg.zeros(2), np.zeros(2)], TypeError, "sample 0 is a Tensor on cpu but sample 1 is a ndarray"),
+        ([1, "a"], TypeError, "sample 0 holds a int here but sample 1 holds 'a' of type str"),
+        ([0.5, None], TypeError, "sample 1 holds None of type NoneType"),
+        ([0.5, "1"], TypeError, "sample 0 holds a float"),
+        ([np.array(["a"])], TypeError, "sample 0 is an array of dtype <U1"),
         ([object()], TypeError, "cannot batch samples of type object"),
+        ([], ValueError, "the batch is empty"),
+        ([{"a": 1}, {"b": 2}], ValueError, r"sample 0 is a dict with keys \['a'\] but sample 1 has \['b'\]"),
+        ([0, 2**70], ValueError, "do not fit in one int64 tensor"),
+        ([1 + 2j], TypeError, "cannot batch samples of type complex"),
     ],
 )
 def test_collate_errors_name_the_problem(samples, error, message):
     with pytest.raises(error, match=message):
         collate(samples)
+
+
+NUMBERS = [0, 1.5, True, np.int64(2), np.int32(3), np.uint8(4), np.float32(0.5), np.float64(2.5), np.float16(1.0)]
+
+
+@pytest.mark.parametrize("first", NUMBERS, ids=repr)
+@pytest.mark.parametrize("second", NUMBERS, ids=repr)
+def test_mixed_numbers_get_torchs_dtype(first, second):
+    """Every pair of Python and NumPy numbers: the dtype and values of torch's default_collate."""
+    torch = pytest.importorskip("torch")
+    _assert_collated_like_torch(collate([first, second]), torch.utils.data.default_collate([first, second]), torch)
+
+
+def test_mixed_arrays_and_tensors_promote_as_torch_stacks():
+    torch = pytest.importorskip("torch")
+    arrays = [np.arange(2, dtype=np.int64), np.full(2, 0.5, np.float32)]
+    _assert_collated_like_torch(collate(arrays), torch.utils.data.default_collate(arrays), torch)
+    tensors = [tg.tensor([1, 2]), tg.tensor([0.5, 1.5])]
+    theirs = torch.utils.data.default_collate([torch.tensor([1, 2]), torch.tensor([0.5, 1.5])])
+    _assert_collated_like_torch(collate(tensors), theirs, torch)
 
 
 def test_float_targets_stay_float_through_a_loader():
@@ -401,8 +427,94 @@ def test_tensor_dataset_length_mismatch():
 
 @pytest.mark.parametrize("batch_size", [0, -1, 2.5, True, "4"])
 def test_bad_batch_size(batch_size):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        torch.utils.data.DataLoader(list(range(10)), batch_size=batch_size)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         DataLoader(OnlyLength(10), batch_size=batch_size)
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"drop_last": "yes"}, ValueError, "drop_last must be True or False, got 'yes'"),
+        ({"batch_size": None, "drop_last": True}, ValueError, "batch_size=None .* cannot drop_last"),
+        ({"sampler": 5}, TypeError, "sampler must be an iterable with a length"),
+        ({"batch_sampler": 5}, TypeError, "batch_sampler must be an iterable with a length"),
+        ({"collate_fn": 3}, TypeError, "collate_fn must be a function, got int"),
+        ({"worker_init_fn": "f"}, TypeError, "worker_init_fn must be a function, got str"),
+    ],
+)
+def test_more_loader_option_errors(options, error, message):
+    with pytest.raises(error, match=message):
+        DataLoader(Numbers(4), **options)
+
+
+def test_unbatched_loading_as_torch():
+    """batch_size=None: one sample per step, its arrays as tensors, as torch's default_convert."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = DataLoader(Numbers(3), batch_size=None), torch.utils.data.DataLoader(Numbers(3), batch_size=None)
+    assert len(ours) == len(theirs) == 3
+    for mine, other in zip(ours, theirs, strict=True):
+        _assert_collated_like_torch(mine, other, torch)
+    shuffled = DataLoader(Numbers(5), batch_size=None, shuffle=True)
+    assert sorted(label for _, label in shuffled) == list(range(5))
+    assert list(DataLoader(Numbers(2), batch_size=None, collate_fn=lambda sample: sample[1])) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"sampler": [0, 4]}, IndexError, "sampler: index 4 is out of range for 4 samples"),
+        ({"sampler": [0.5, 1.5]}, TypeError, "sampler: indices must be integers, got float64"),
+        ({"batch_sampler": [[0, 1], [2, 9]]}, IndexError, "batch_sampler: index 9 is out of range"),
+    ],
+)
+def test_sampled_indices_are_checked(options, error, message):
+    for dataset in (Numbers(4), TensorDataset(np.arange(4))):
+        with pytest.raises(error, match=message):
+            list(DataLoader(dataset, **options))
+
+
+@pytest.mark.parametrize(
+    "index, error, message",
+    [
+        (4, IndexError, "index 4 is out of range for 4 samples"),
+        (-5, IndexError, "index -5 is out of range"),
+        (1.0, TypeError, "a sample index must be an integer, got 1.0"),
+        ("a", TypeError, "got 'a' of type str"),
+        (True, TypeError, "got True of type bool"),
+        ([0, 7], IndexError, "index 7 is out of range for 4 samples"),
+        ([0.5], TypeError, "indices must be integers, got float64"),
+    ],
+)
+def test_dataset_indices_are_checked(index, error, message):
+    torch = pytest.importorskip("torch")
+    if not isinstance(index, str | bool) and index != [0.5]:  # torch reads those as other kinds of index
+        with pytest.raises((IndexError, TypeError, ValueError)):  # and refuses the rest
+            torch.utils.data.TensorDataset(torch.arange(4))[index]
+    with pytest.raises(error, match=f"TensorDataset: .*{message}"):
+        TensorDataset(np.arange(4))[index]
+    with pytest.raises(error, match=f"Subset: .*{message}"):
+        Subset(Numbers(10), [0, 1, 2, 3])[index]
+
+
+def test_dataset_indexing_as_torch():
+    ds = TensorDataset(np.arange(5) * 10)
+    assert ds[-1][0].item() == 40 and ds[np.int64(2)][0].item() == 20 and ds[tg.tensor(3)][0].item() == 30
+    assert ds[1:3][0].tolist() == [10, 20] and ds[tg.tensor([0, 4])][0].tolist() == [0, 40]
+    assert Subset(ds, [4, 0])[-1][0].item() == 0
+
+
+@pytest.mark.parametrize(
+    "indices, error, message",
+    [([0, 10], IndexError, "index 10 is out of range for 10"), ([0.5], TypeError, "indices must be integers")],
+)
+def test_subset_indices_are_checked_when_made(indices, error, message):
+    with pytest.raises(error, match=f"Subset: indices: {message}"):
+        Subset(Numbers(10), indices)
+    with pytest.raises(TypeError, match="Subset: expected a dataset with a length"):
+        Subset(iter([1, 2]), [0])
 
 
 def test_loader_needs_a_dataset():
@@ -451,10 +563,18 @@ def test_random_split_reproducible():
     assert not np.array_equal(np.sort(a), a)  # really shuffled
 
 
-@pytest.mark.parametrize("lengths", [[60, 30], [0.5, 0.6], [-1, 101], [1.5, -0.5]])
+@pytest.mark.parametrize("lengths", [[60, 30], [0.5, 0.6], [-1, 101], [1.5, -0.5], [float("nan"), 1], []])
 def test_random_split_bad_lengths(lengths):
     with pytest.raises(ValueError, match="random_split"):
         random_split(Numbers(100), lengths)
+
+
+@pytest.mark.parametrize("lengths", ["ab", 5, [1, "a"], [None]])
+def test_random_split_lengths_must_be_numbers(lengths):
+    with pytest.raises(TypeError, match="random_split: lengths must be a list of sample counts or fractions"):
+        random_split(Numbers(100), lengths)
+    with pytest.raises(TypeError, match="random_split: expected a dataset with a length"):
+        random_split(5, [1])
 
 
 def test_loader_over_subsets():
@@ -548,3 +668,32 @@ def test_regression_1d():
 def test_toy_argument_errors(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: two_moons("a"), ValueError, "n_samples must be an integer of at least 2, got 'a'"),
+        (lambda: two_moons(10.0), ValueError, "got 10.0"),
+        (lambda: two_moons(True), ValueError, "got True"),
+        (lambda: spirals(10, n_classes=2.5), ValueError, "n_classes must be a positive integer, got 2.5"),
+        (lambda: two_moons(10, noise="a"), TypeError, "noise must be a finite number"),
+        (lambda: regression_1d(10, noise=float("nan")), TypeError, "noise must be a finite number .*nan"),
+    ],
+)
+def test_toy_argument_errors_say_what_is_wrong(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "x, y, fraction, error, message",
+    [
+        (np.zeros(10), np.zeros(10), "a", TypeError, "val_fraction must be a number between 0 and 1, got 'a'"),
+        (np.zeros(10), np.zeros(10), True, TypeError, "val_fraction must be a number"),
+        (np.zeros(()), np.zeros(()), 0.5, ValueError, "need a first dimension"),
+    ],
+)
+def test_train_val_split_argument_types(x, y, fraction, error, message):
+    with pytest.raises(error, match=message):
+        train_val_split(x, y, val_fraction=fraction)

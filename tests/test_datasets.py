@@ -8,11 +8,14 @@ real Fashion-MNIST, when Debian's dataset-fashion-mnist package is installed.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import http.server
 import struct
 import threading
+import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -56,7 +59,8 @@ def write(folder: Path, files: dict[str, bytes]) -> Path:
 
 
 def payload_checksums(arrays: dict[str, np.ndarray]) -> dict[str, Checksum]:
-    return {name: Checksum(hashlib.sha256(idx_bytes(array)).hexdigest()) for name, array in arrays.items()}
+    payloads = {name: idx_bytes(array) for name, array in arrays.items()}
+    return {name: Checksum(hashlib.sha256(data).hexdigest(), size=len(data)) for name, data in payloads.items()}
 
 
 def assert_loaded(result, arrays: dict[str, np.ndarray]) -> None:
@@ -136,6 +140,97 @@ def test_read_idx_wrong_payload_length(tmp_path, cut, problem):
     with pytest.raises(ValueError, match=problem) as info:
         read_idx(path)
     assert str(path) in str(info.value)
+
+
+def test_read_idx_wants_a_path_or_bytes():
+    with pytest.raises(TypeError, match="read_idx: expected a file path or the file's bytes, got int"):
+        read_idx(123)
+
+
+def test_read_idx_truncated_gzip():
+    with pytest.raises(ChecksumError, match="<IDX bytes> is not a complete gzip file"):
+        read_idx(gzip.compress(idx_bytes(np.zeros((3, 4), np.uint8)))[:-9])
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        (b"\x00\x00\x08\x00" + bytes(64), "gives 0 dimensions"),
+        (b"\x00\x00\x08\xc8" + b"\x00\x00\x00\x01" * 200, "gives 200 dimensions"),
+        (b"\x00\x00\x08\x03\x00\x00\x00\x01\x00\x00", "ends inside its header"),
+        (b"\x00\x00\x0e\x03" + b"\xff\xff\xff\xff" * 3 + bytes(64), r"shape \(4294967295, 4294967295, 4294967295\)"),
+    ],
+)
+@pytest.mark.parametrize("compress", [False, True])
+def test_read_idx_absurd_headers(header, problem, compress):
+    """Headers a damaged file could have: each is refused before any memory is set aside for values."""
+    data = gzip.compress(header) if compress else header
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=problem):
+            read_idx(data)
+        assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    finally:
+        tracemalloc.stop()
+
+
+def write_gzip_bomb(path: Path, claimed: tuple[int, ...], zeros_mib: int = 1536) -> None:
+    """A header claiming ``claimed`` uint8 values, then ``zeros_mib`` MiB of zeros, as a ~1.5 MB gzip.
+
+    Concatenated gzip members decompress to the concatenation of their data, so one member of 64 MiB
+    of zeros, compressed once and written many times, makes the file quickly.
+    """
+    header = bytes([0, 0, 0x08, len(claimed)]) + struct.pack(f">{len(claimed)}I", *claimed)
+    with open(path, "wb") as file:
+        file.write(gzip.compress(header, mtime=0))
+        for _ in range(zeros_mib // 64):
+            file.write(gzipped_zeros())
+
+
+@functools.cache
+def gzipped_zeros() -> bytes:
+    return gzip.compress(bytes(64 << 20), mtime=0)
+
+
+def refused_quickly(call, error, match) -> None:
+    """``call`` raises ``error`` within a second, and Python's memory never grows by 100 MB on the way."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(error, match=match):
+            call()
+        elapsed, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 1 and peak < 100 << 20, (elapsed, peak)
+
+
+@pytest.mark.parametrize(
+    ("claimed", "problem"), [((60000, 28, 28), "too long"), ((2**31, 2**31), "can hold at most"), ((7,), "too long")]
+)
+def test_a_gzip_bomb_is_refused_quickly_in_little_memory(tmp_path, claimed, problem):
+    """1.5 MB of gzip that would expand to 1.5 GiB: the reader stops once the data outgrows the header."""
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    write_gzip_bomb(path, claimed)
+    assert path.stat().st_size < 2_000_000
+    refused_quickly(lambda: read_idx(path), ValueError, problem)
+
+
+def test_a_gzip_bomb_in_a_dataset_folder_is_refused_quickly(isolated, monkeypatch):
+    """Even with a header of the genuine file's size: decompression stops where the genuine data ends."""
+    root = write(isolated / "root", gz_files(make_dataset()))
+    write_gzip_bomb(root / "train-images-idx3-ubyte.gz", (60000, 28, 28))
+    refused_quickly(lambda: datasets.fashion_mnist(root=root, download=False), ValueError, "too long")
+    write_gzip_bomb(root / "train-images-idx3-ubyte.gz", (100000, 28, 28))  # not the genuine size: refused at once
+    refused_quickly(lambda: datasets.fashion_mnist(root=root, download=False), ChecksumError, "genuine file holds")
+
+
+def test_the_genuine_size_is_checked_before_the_values_are_read(isolated, fake):
+    """A header describing another size than the genuine file's is refused from the header alone."""
+    other = dict(fake, **{"train-labels-idx1-ubyte.gz": np.zeros(13, np.uint8)})
+    root = write(isolated / "root", gz_files(other))
+    with pytest.raises(ChecksumError, match=r"shape \(13,\).*the genuine file holds 20 bytes"):
+        datasets.fashion_mnist(root=root, download=False)
 
 
 # ---------------------------------------------------------------------------- lookup order
@@ -280,6 +375,8 @@ class Server:
                 body = server.files[name]
                 if server.mode == "truncated":  # a complete HTTP response, but half a gzip file
                     body = body[: len(body) // 2]
+                if server.mode == "endless":  # far more bytes than any gzip of the file can take
+                    body += bytes(1 << 20)
                 if server.mode == "wrong":  # a good gzip file of other data
                     body = gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07")
                 self.send_response(200)
@@ -331,7 +428,10 @@ def test_download_falls_back_to_next_mirror(isolated, fake, server):
     assert len(server.requests) == 8  # a 404 then a success, for each file
 
 
-@pytest.mark.parametrize(("mode", "reason"), [("truncated", "gzip"), ("wrong", "checksum"), ("dropped", "incomplete")])
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [("truncated", "gzip"), ("wrong", "genuine file"), ("dropped", "incomplete"), ("endless", "more than")],
+)
 def test_bad_download_leaves_no_file(isolated, fake, server, mode, reason):
     server.mode = mode
     with pytest.raises(DownloadError) as info:

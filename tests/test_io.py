@@ -12,8 +12,13 @@ import io
 import json
 import os
 import re
+import signal
 import struct
-import tempfile
+import subprocess
+import sys
+import threading
+import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -270,10 +275,10 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temp_file(
 ) -> None:
     """The disk fills up after the header and part of the data: nothing changes on disk."""
     before = old_file.read_bytes()
-    real_temporary_file = tempfile.NamedTemporaryFile
+    real_open_temporary = tg.io._open_temporary
 
-    def temporary_file_that_fills_up(*args: Any, **kwargs: Any) -> Any:
-        tmp = real_temporary_file(*args, **kwargs)
+    def temporary_file_that_fills_up(*args: Any) -> Any:
+        tmp = real_open_temporary(*args)
         real_write, written = tmp.write, []
 
         def write(chunk: bytes) -> int:
@@ -283,14 +288,93 @@ def test_a_failure_while_writing_leaves_the_old_file_and_no_temp_file(
             written.append(chunk)
             return real_write(chunk)
 
-        tmp.write = write
-        return tmp
+        return types.SimpleNamespace(write=write, flush=tmp.flush, fileno=tmp.fileno, close=tmp.close)
 
-    monkeypatch.setattr(tempfile, "NamedTemporaryFile", temporary_file_that_fills_up)
+    monkeypatch.setattr(tg.io, "_open_temporary", temporary_file_that_fills_up)
     with pytest.raises(OSError, match="No space left"):
         save({"new": np.ones((100, 100))}, old_file)
     assert old_file.read_bytes() == before
     assert _leftovers(old_file.parent, {old_file.name}) == []
+
+
+KILLED_SAVE = """
+import sys, numpy as np, tinygrad_edu as tg
+arrays = {f"w{i}": np.full(1 << 20, i, np.float32) for i in range(64)}  # 256 MiB in all
+tg.save(arrays, sys.argv[1])
+"""
+
+
+def test_a_killed_save_leaves_one_temporary_file_which_the_next_save_removes(tmp_path: Path) -> None:
+    """SIGKILL cannot be cleaned up after; the temporary file has one name per target, so saves
+    killed again and again leave one file, not one per attempt, and the next save replaces it."""
+    target = tmp_path / "model.safetensors"
+    temporary = tmp_path / ".model.safetensors.tmp"
+    env = {**os.environ, "PYTHONPATH": str(Path(tg.__file__).parents[1])}
+    for _ in range(2):
+        process = subprocess.Popen([sys.executable, "-c", KILLED_SAVE, str(target)], env=env)
+        deadline = time.monotonic() + 60
+        while not (temporary.exists() and temporary.stat().st_size > 1 << 20):  # mid-way through the data
+            assert process.poll() is None and time.monotonic() < deadline, "the save ended before it was killed"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert sorted(os.listdir(tmp_path)) == [temporary.name]  # no target, one temporary file
+    save({"x": np.ones(3)}, target)
+    assert sorted(os.listdir(tmp_path)) == [target.name]
+    np.testing.assert_array_equal(load(target)["x"], np.ones(3))
+
+
+def test_a_stale_temporary_file_is_replaced_not_appended_to(tmp_path: Path) -> None:
+    target = tmp_path / "m.safetensors"
+    (tmp_path / ".m.safetensors.tmp").write_bytes(b"junk left by a killed save" * 1000)
+    save({"x": np.arange(3.0)}, target)
+    assert os.listdir(tmp_path) == ["m.safetensors"]
+    np.testing.assert_array_equal(load(target)["x"], np.arange(3.0))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links and file locks as on POSIX")
+def test_a_temporary_name_that_is_a_symlink_is_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / ".m.safetensors.tmp").symlink_to(victim)
+    with pytest.raises(OSError, match=r"cannot write .*m\.safetensors: cannot create .*\.m\.safetensors\.tmp"):
+        save({"x": np.ones(1)}, tmp_path / "m.safetensors")
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file locks as on POSIX")
+def test_writers_of_one_path_take_turns(tmp_path: Path) -> None:
+    """Two threads save the same path at once: each file is whole, never a mix of the two."""
+    target = tmp_path / "m.safetensors"
+    values = [np.full((256, 1024), float(i), np.float32) for i in range(8)]
+    errors: list[BaseException] = []
+
+    def save_and_record(value: np.ndarray) -> None:
+        try:
+            save({"x": value}, target)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=save_and_record, args=(value,)) for value in values]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    loaded = load(target)["x"]
+    assert any(np.array_equal(loaded, value) for value in values)
+    assert os.listdir(tmp_path) == ["m.safetensors"]
+
+
+def test_atomic_path_gives_the_temporary_name(tmp_path: Path) -> None:
+    from tinygrad_edu.io import atomic_path
+
+    with atomic_path(tmp_path / "plot.png") as temporary:
+        assert temporary.parent == tmp_path and temporary != tmp_path / "plot.png"
+        temporary.write_bytes(b"picture")
+        assert not (tmp_path / "plot.png").exists()
+    assert (tmp_path / "plot.png").read_bytes() == b"picture"
+    assert os.listdir(tmp_path) == ["plot.png"]
 
 
 @pytest.mark.parametrize("step", ["fsync", "replace"])
@@ -358,7 +442,8 @@ if hasattr(np.dtypes, "StringDType"):  # NumPy 2's variable-width strings
 @pytest.mark.parametrize("dtype", UNSUPPORTED)
 def test_unsupported_dtype_names_the_key_and_dtype(dtype: Any, tmp_path: Path) -> None:
     array = np.zeros(2, dtype=dtype)
-    with pytest.raises(TypeError, match=rf"'layer\.w' has dtype {re.escape(str(np.dtype(dtype)))}.*astype"):
+    match = rf"obj\['layer\.w'\] is an array of dtype {re.escape(str(np.dtype(dtype)))}, which safetensors cannot store"
+    with pytest.raises(TypeError, match=match):
         save({"layer.w": array}, tmp_path / "m.safetensors")
     assert not (tmp_path / "m.safetensors").exists()
 
@@ -394,8 +479,99 @@ def test_passing_a_model_instead_of_its_state_dict_says_so(tmp_path: Path) -> No
         def state_dict(self) -> dict[str, Any]:
             return {}
 
-    with pytest.raises(TypeError, match=r"model\.state_dict\(\), not the model"):
+    with pytest.raises(TypeError, match=r"cannot save the test_io\.Model object itself; save its state_dict\(\)"):
         save(Model(), tmp_path / "m.safetensors")  # type: ignore[arg-type]
+    optimizer = tg.optim.SGD(tg.nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"the SGD object itself \(at obj\['optimizer'\]\); save its state_dict"):
+        save({"optimizer": optimizer}, tmp_path / "m.safetensors")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_every_optimizers_state_dict_saves_as_with_torch(name: str, tmp_path: Path) -> None:
+    """``torch.save(optimizer.state_dict(), path)`` works, so ``tg.save`` must too, giving back the same state."""
+    model = tg.nn.Linear(3, 2)
+    optimizer = getattr(tg.optim, name)(model.parameters(), lr=0.1)
+    for _ in range(2):
+        optimizer.zero_grad()
+        model(tg.ones(4, 3)).sum().backward()
+        optimizer.step()
+    save(optimizer.state_dict(), tmp_path / "opt.safetensors")
+    again = getattr(tg.optim, name)(model.parameters(), lr=0.5)
+    again.load_state_dict(load(tmp_path / "opt.safetensors"))
+    assert again.param_groups[0]["lr"] == 0.1
+    for index, state in optimizer.state_dict()["state"].items():
+        for key, value in state.items():
+            np.testing.assert_array_equal(again.state_dict()["state"][index][key], value)
+
+
+def test_values_that_contain_themselves_or_nest_too_deeply(tmp_path: Path) -> None:
+    cycle: list = [1]
+    cycle.append({"again": cycle})
+    with pytest.raises(ValueError, match=r"obj\['1'\]\['again'\] is the very list it sits in \(a cycle\)"):
+        save(cycle, tmp_path / "m.safetensors")
+    deep: list = []
+    for _ in range(10_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested too deeply"):
+        save(deep, tmp_path / "m.safetensors")
+    shared = np.ones(2)
+    save([shared, shared], tmp_path / "m.safetensors")  # the same value twice is no cycle
+    assert len(load(tmp_path / "m.safetensors")) == 2
+
+
+@pytest.mark.parametrize(
+    ("obj", "metadata", "where"),
+    [
+        ({"a": "x\ud800"}, None, r"obj\['a'\]"),
+        ({}, {"k": "\udfff"}, r"metadata\['k'\]"),
+        ({}, {"\ud800": "v"}, "a metadata key"),
+    ],
+)
+def test_strings_utf8_cannot_hold_are_refused(obj: Any, metadata: Any, where: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=rf"save: {where} is the string .*surrogate"):
+        save(obj, tmp_path / "m.safetensors", metadata=metadata)
+    assert _leftovers(tmp_path, set()) == []
+
+
+def test_a_numpy_string_is_saved_as_a_string(tmp_path: Path) -> None:
+    save({"name": np.str_("adam")}, tmp_path / "m.safetensors")
+    assert load(tmp_path / "m.safetensors") == {"name": "adam"}
+
+
+@pytest.mark.parametrize("where", ["a.txt/model.safetensors", "a.txt/deeper/model.safetensors"])
+def test_saving_under_a_file_names_the_file(where: str, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("not a folder")
+    with pytest.raises(
+        NotADirectoryError, match=r"cannot write .*model\.safetensors: .*a\.txt is a file, not a directory"
+    ):
+        save({"x": np.ones(1)}, tmp_path / where)
+    assert (tmp_path / "a.txt").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("f", [123, None, 1.5, ["m.safetensors"]])
+def test_paths_must_be_paths_or_binary_files(f: Any) -> None:
+    for call in (lambda: save({}, f), lambda: load(f), lambda: load_metadata(f)):
+        with pytest.raises(
+            TypeError, match=r"expected a file path \(str or pathlib\.Path\) or a file opened in binary"
+        ):
+            call()
+
+
+def test_text_mode_files_and_empty_paths_are_refused(tmp_path: Path) -> None:
+    with open(tmp_path / "t.txt", "w") as text, pytest.raises(TypeError, match=r"text mode.*'wb'"):
+        save({}, text)
+    with open(tmp_path / "t.txt") as text, pytest.raises(TypeError, match=r"text mode.*'rb'"):
+        load(text)
+    with pytest.raises(ValueError, match="the path is empty"):
+        save({}, "")
+    with pytest.raises(IsADirectoryError, match=r"load: .* is a directory"):
+        load(tmp_path)
+
+
+def test_load_metadata_reads_file_objects_too(tmp_path: Path) -> None:
+    save({"x": np.ones(1)}, tmp_path / "m.safetensors", metadata={"epoch": "3"})
+    with open(tmp_path / "m.safetensors", "rb") as file:
+        assert load_metadata(file) == {"epoch": "3"}
 
 
 # ----------------------------------------------------------------------------- bad files
@@ -422,6 +598,42 @@ BAD_FILES = {
     ),
     "gap": ({"w": {**GOOD_TENSOR, "data_offsets": [4, 12]}}, bytes(12), None, "bytes 0-4 of the data belong to no"),
     "metadata-not-text": ({"__metadata__": {"epoch": 3}}, b"", None, "__metadata__ must map strings to strings"),
+    "shape-past-2**64": ({"w": {**GOOD_TENSOR, "shape": [0, 2**64], "data_offsets": [0, 0]}}, b"", None, "beyond what"),
+    "shape-past-2**63-bytes": (
+        {"w": {**GOOD_TENSOR, "shape": [0, 2**61], "data_offsets": [0, 0]}},
+        b"",
+        None,
+        "beyond",
+    ),
+    "too-many-dims": ({"w": {**GOOD_TENSOR, "shape": [0] * 65, "data_offsets": [0, 0]}}, b"", None, "beyond what"),
+    "shape-not-ints": ({"w": {**GOOD_TENSOR, "shape": [2.0]}}, bytes(8), None, r"shape \[2\.0\], not a list of sizes"),
+    "shape-bools": ({"w": {**GOOD_TENSOR, "shape": [True, True]}}, bytes(8), None, "not a list of sizes"),
+    "shape-not-a-list": ({"w": {**GOOD_TENSOR, "shape": "2"}}, bytes(8), None, "not a list of sizes"),
+    "offsets-past-the-end": (
+        {"w": {**GOOD_TENSOR, "data_offsets": [2**70, 2**70 + 8]}},
+        bytes(8),
+        None,
+        "to no tensor",
+    ),
+    "huge-offsets": ({"w": {**GOOD_TENSOR, "shape": [2**40], "data_offsets": [0, 2**42]}}, bytes(8), None, "only 8"),
+    "deep-header": (b"[" * 100_000 + b"]" * 100_000, b"", None, "nested thousands of levels deep"),
+    "deep-entry": (b'{"w": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", b"", None, "nested thousands"),
+    "deep-structure": (
+        {
+            "__metadata__": {
+                "tinygrad_edu.structure": '{"version": 1, "object": ' + '{"list": [' * 5000 + "]}" * 5000 + "}"
+            }
+        },
+        b"",
+        None,
+        r"tinygrad_edu\.structure\) is nested too deeply",
+    ),
+    "bool-not-0-or-1": (
+        {"w": {"dtype": "BOOL", "shape": [2], "data_offsets": [0, 2]}},
+        b"\x01\x07",
+        None,
+        "other than 0",
+    ),
 }
 
 
@@ -462,8 +674,9 @@ def test_null_metadata_means_none(tmp_path: Path) -> None:
 
 
 def test_a_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        load(tmp_path / "nowhere.safetensors")
+    for call in (load, load_metadata):
+        with pytest.raises(FileNotFoundError, match=r"there is no file .*nowhere\.safetensors"):
+            call(tmp_path / "nowhere.safetensors")
 
 
 # ----------------------------------------------------------------------------- other libraries

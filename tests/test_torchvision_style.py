@@ -115,7 +115,7 @@ def test_transforms_and_samples(fake, isolated):
     image, _ = plain[0]
     image[:] = 0  # the caller owns the sample: the dataset is unchanged
     np.testing.assert_array_equal(plain.data.numpy()[0], fake["train-images-idx3-ubyte.gz"][0])
-    with pytest.raises(IndexError, match="index 12 is out of range for 12 images"):
+    with pytest.raises(IndexError, match="index 12 is out of range for 12 samples"):
         plain[12]
     with pytest.raises(TypeError, match="index must be an integer"):
         plain["0"]
@@ -155,6 +155,29 @@ def test_missing_files_say_where_and_what_to_do(isolated, monkeypatch):
         str(isolated / "system" / "fashion-mnist"),
     ]
     assert "FashionMNIST(root, download=True)" in message and "apt-get install dataset-fashion-mnist" in message
+
+
+def test_bad_roots_and_transforms_are_refused(isolated):
+    (isolated / "a-file").write_text("")
+    with pytest.raises(NotADirectoryError, match=r"FashionMNIST: root .*a-file is a file"):
+        FashionMNIST(isolated / "a-file")
+    with pytest.raises(TypeError, match=r"MNIST: root must be a folder path \(str or pathlib\.Path\) or None, got int"):
+        MNIST(3)
+    with pytest.raises(TypeError, match=r"FashionMNIST: transform must be a function .*got list"):
+        FashionMNIST(isolated, transform=[transforms.ToTensor()])  # a list where Compose(...) was meant
+    with pytest.raises(TypeError, match="target_transform must be a function"):
+        FashionMNIST(isolated, target_transform=3)
+    with pytest.raises(TypeError, match="fashion_mnist: root must be a folder path"):
+        tg.datasets.fashion_mnist(root=3)
+    with pytest.raises(TypeError, match="mirrors must be a URL or a list of URLs"):
+        tg.datasets.fashion_mnist(root=isolated / "empty", mirrors=3)
+
+
+@pytest.mark.parametrize("index", [1.0, "0", True, None])
+def test_sample_indices_must_be_integers(fake, isolated, index):
+    _write(isolated / "system" / "fashion-mnist", gz_files(fake))
+    with pytest.raises(TypeError, match="FashionMNIST: a sample index must be an integer"):
+        FashionMNIST(None)[index]
 
 
 def test_falls_back_to_the_usual_lookup(fake, isolated):
@@ -251,6 +274,12 @@ def test_normalize_matches_torch_doing_torchvisions_steps():
         (lambda: transforms.Normalize((0.5,), (0,))(tg.ones(1, 2, 2)), ValueError, "std .* is zero"),
         (lambda: transforms.Lambda(3), TypeError, "expected a function"),
         (lambda: transforms.Compose([transforms.ToTensor(), "flip"]), TypeError, "transform 1 is a str"),
+        (lambda: transforms.Compose(transforms.ToTensor()), TypeError, "expected a list of transforms, got ToTensor"),
+        (lambda: transforms.Normalize((0.5,), "a"), TypeError, "std must hold numbers, got 'a'"),
+        (lambda: transforms.Normalize(None, 1), TypeError, "mean must be a number or a list of numbers"),
+        (lambda: transforms.Normalize((), ()), TypeError, "mean must be a number or a list of numbers"),
+        (lambda: transforms.ToTensor()(np.zeros((2, 2), np.complex64)), TypeError, "dtype complex64"),
+        (lambda: transforms.ToTensor()(np.zeros(4, np.uint8)), ValueError, r"got shape \(4,\)"),
     ],
 )
 def test_transform_errors(call, error, message):

@@ -15,7 +15,6 @@ Two ways to get Fashion-MNIST (and MNIST), from the same verified files:
 
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from .data.datasets import (
     read_idx,
     search_dirs,
 )
-from .data.loader import Dataset
+from .data.loader import Dataset, _checked_index
 from .tensor import _wrap
 
 __all__ = [
@@ -99,6 +98,12 @@ class MNIST(Dataset):
         target_transform: Callable[[Any], Any] | None = None,
         download: bool = False,
     ) -> None:
+        _files.check_root(root, type(self).__name__)
+        for name, function in [("transform", transform), ("target_transform", target_transform)]:
+            if function is not None and not callable(function):
+                raise TypeError(
+                    f"{type(self).__name__}: {name} must be a function (or None), got {type(function).__name__}"
+                )
         self.root = os.path.expanduser(root) if isinstance(root, str) else root
         self.train, self.transform, self.target_transform = train, transform, target_transform
         split = "train" if train else "t10k"
@@ -121,10 +126,7 @@ class MNIST(Dataset):
         return len(self.data.array)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-            raise TypeError(f"{type(self).__name__}: index must be an integer, got {type(index).__name__}")
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"{type(self).__name__}: index {index} is out of range for {len(self)} images")
+        index = _checked_index(index, len(self), type(self).__name__)
         image, label = self.data.array[index].copy(), int(self.targets.array[index])  # a copy: the caller owns it
         if self.transform is not None:
             image = self.transform(image)

@@ -28,19 +28,24 @@ the object from it. Nothing is pickled, so loading a file never runs code.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import numbers
 import os
 import stat
 import struct
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from . import backend
 from .tensor import Tensor, _wrap
@@ -57,6 +62,7 @@ __all__ = [
 ]
 
 MAX_HEADER_BYTES = 100_000_000  # readers refuse larger headers, so a corrupt length cannot exhaust memory
+_MAX_DIMS = 64  # NumPy's limit on the number of dimensions
 _ALIGNMENT = 8  # the data starts at a multiple of 8 bytes, so even float64 tensors are aligned
 _METADATA_KEY = "__metadata__"
 _STRUCTURE_KEY = "tinygrad_edu.structure"  # the metadata entry that describes a saved object's structure
@@ -111,13 +117,14 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, metadata: Mapping[str, str] 
 
     >>> tg.save({"epoch": 3, "model_state_dict": model.state_dict(), "loss": 0.25}, "checkpoint.safetensors")
     """
-    is_file = hasattr(f, "write")
-    if not is_file and Path(f).is_dir():
-        raise IsADirectoryError(f"save: {f} is a directory; give a file name such as {Path(f) / 'model.safetensors'}")
-    if hasattr(obj, "state_dict") and not isinstance(obj, Mapping | Tensor):
-        raise TypeError(f"save: got a {type(obj).__name__}; pass model.state_dict(), not the model")
+    is_file = _is_file_object(f, "save", "write")
+    if not is_file:
+        _check_path(f, "save")
     packer = _Packer()
-    tree = packer.pack(obj, ())
+    try:
+        tree = packer.pack(obj, ())
+    except RecursionError:
+        raise ValueError("save: the object is nested too deeply to save (lists or dicts thousands deep)") from None
     user = _checked_metadata(metadata) or {}
     if _STRUCTURE_KEY in user:
         raise ValueError(f"save: the metadata key {_STRUCTURE_KEY!r} is reserved for the saved object's structure")
@@ -145,6 +152,7 @@ class _Packer:
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
+        self.open: set[int] = set()  # ids of the containers on the way from the root to the value packed
 
     def pack(self, value: Any, path: tuple[str, ...]) -> Any:
         if isinstance(value, Tensor):
@@ -156,14 +164,39 @@ class _Packer:
             return node
         if isinstance(value, np.ndarray) or backend.is_device_array(value):
             return {"ndarray": self._add(value, path)}
+        if isinstance(value, str):  # np.str_ too: a str, which loads back as one
+            return _checked_text(str(value), _place(path))
         if isinstance(value, np.generic):
             return {"numpy_scalar": self._add(np.asarray(value), path)}
-        if value is None or isinstance(value, bool | str):
+        if value is None or isinstance(value, bool):
             return value
         if isinstance(value, numbers.Integral):
             return int(value)
         if isinstance(value, float):
             return float(value)
+        if id(value) in self.open:
+            raise ValueError(
+                f"save: {_place(path)} is the very {type(value).__name__} it sits in (a cycle), which a file cannot "
+                "hold; store a copy or leave it out"
+            )
+        if isinstance(value, Mapping | list | tuple):
+            self.open.add(id(value))  # the containers being packed: one met again is a cycle
+            try:
+                return self._pack_container(value, path)
+            finally:
+                self.open.discard(id(value))
+        if hasattr(value, "state_dict"):
+            what = f"the {_type_name(value)} object itself" + (f" (at {_place(path)})" if path else "")
+            raise TypeError(
+                f"save: cannot save {what}; save its state_dict() instead, e.g. "
+                "tg.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict()}, path)"
+            )
+        raise TypeError(
+            f"save: {_place(path)} is a {_type_name(value)}, which cannot be saved; a checkpoint may hold "
+            "Tensors, NumPy arrays, numbers, strings, bools, None, and dicts, lists and tuples of those"
+        )
+
+    def _pack_container(self, value: Mapping | list | tuple, path: tuple[str, ...]) -> Any:
         if isinstance(value, Mapping):
             items = [
                 [self.pack(key, (*path, "key")), self.pack(item, (*path, str(key)))] for key, item in value.items()
@@ -174,13 +207,8 @@ class _Packer:
                 f"save: {_place(path)} is a named tuple ({type(value).__name__}), which load could only give back "
                 "as a plain tuple; convert it first, e.g. with ._asdict()"
             )
-        if isinstance(value, list | tuple):
-            kind = "list" if isinstance(value, list) else "tuple"
-            return {kind: [self.pack(item, (*path, str(i))) for i, item in enumerate(value)]}
-        raise TypeError(
-            f"save: {_place(path)} is a {type(value).__name__}, which cannot be saved; a checkpoint may hold "
-            "Tensors, NumPy arrays, numbers, strings, bools, None, and dicts, lists and tuples of those"
-        )
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {kind: [self.pack(item, (*path, str(i))) for i, item in enumerate(value)]}
 
     def _add(self, array: Any, path: tuple[str, ...]) -> str:
         """Store ``array`` under a name made from its place (``"model.0.weight"``), unique in the file."""
@@ -189,13 +217,33 @@ class _Packer:
         while name in self.arrays or name == _METADATA_KEY:
             number += 1
             name = f"{base}#{number}"
-        self.arrays[name] = _little_endian(name, _as_numpy(name, array))
+        self.arrays[name] = _little_endian(path, _as_numpy(name, array))
         return name
 
 
 def _place(path: tuple[str, ...]) -> str:
     """Where a value sits in the saved object, as the user would index it: ``obj['model']['0.weight']``."""
     return "obj" + "".join(f"[{part!r}]" for part in path)
+
+
+def _type_name(value: Any) -> str:
+    """``value``'s type as a user would write it: ``Linear``, ``torch.Tensor`` (not a bare ``Tensor``)."""
+    kind = type(value)
+    package = kind.__module__.split(".")[0]
+    return kind.__name__ if package in ("builtins", "__main__", "tinygrad_edu") else f"{package}.{kind.__name__}"
+
+
+def _checked_text(text: str, where: str) -> str:
+    """``text``, after checking that UTF-8 (the header's encoding) can hold it: a lone surrogate cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = text[error.start : error.end]
+        raise ValueError(
+            f"save: {where} is the string {text!r}, which holds {bad!r}, half of a UTF-16 surrogate pair "
+            "that UTF-8 (and so the file) cannot store; fix the string first"
+        ) from None
+    return text
 
 
 def _as_numpy(name: str, value: Any) -> np.ndarray:
@@ -211,14 +259,14 @@ def _dtype_name(dtype: np.dtype) -> str | None:
     return next(same, None)
 
 
-def _little_endian(name: str, array: np.ndarray) -> np.ndarray:
+def _little_endian(path: tuple[str, ...], array: np.ndarray) -> np.ndarray:
     """``array`` with its little-endian dtype; a clear error for dtypes safetensors cannot store."""
     dtype_name = _dtype_name(array.dtype)
     if dtype_name is None:
         supported = ", ".join(str(dtype) for dtype in DTYPES.values())
         raise TypeError(
-            f"save: {name!r} has dtype {array.dtype}, which safetensors cannot store; "
-            f"convert it first (e.g. .astype(np.float32)); supported dtypes: {supported}"
+            f"save: {_place(path)} is an array of dtype {array.dtype}, which safetensors cannot store; "
+            f"supported dtypes: {supported}. Convert the array to one of them first (NumPy: array.astype(...))"
         )
     return array.astype(DTYPES[dtype_name], copy=False)  # a no-op on little-endian machines
 
@@ -252,6 +300,8 @@ def _checked_metadata(metadata: Mapping[str, str] | None) -> dict[str, str] | No
                 f"save: metadata must map strings to strings (safetensors stores text only), but {key!r} "
                 f"maps to {value!r} of type {type(value).__name__}; convert it with str() or json.dumps()"
             )
+        _checked_text(key, "a metadata key")
+        _checked_text(value, f"metadata[{key!r}]")
     return dict(metadata)
 
 
@@ -267,6 +317,29 @@ def _header_bytes(entries: list[_Entry], metadata: dict[str, str] | None) -> byt
     text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % _ALIGNMENT)
     return struct.pack("<Q", len(text)) + text
+
+
+def _is_file_object(f: Any, who: str, method: str) -> bool:
+    """Whether ``f`` is a binary file object with ``method`` (read or write); else it must be a path."""
+    if not hasattr(f, method):
+        if not isinstance(f, str | os.PathLike):
+            raise TypeError(
+                f"{who}: expected a file path (str or pathlib.Path) or a file opened in binary mode, "
+                f"got {_type_name(f)}"
+            )
+        return False
+    if isinstance(f, io.TextIOBase):
+        mode = "wb" if method == "write" else "rb"
+        raise TypeError(f"{who}: the file is open in text mode; safetensors files are binary: open it with {mode!r}")
+    return True
+
+
+def _check_path(f: str | os.PathLike, who: str) -> None:
+    """A clear error for a path that cannot name a file: empty, or a directory."""
+    if os.fspath(f) in ("", b""):
+        raise ValueError(f"{who}: the path is empty; give a file name such as 'model.safetensors'")
+    if Path(f).is_dir():
+        raise IsADirectoryError(f"{who}: {f} is a directory; give a file name such as {Path(f) / 'model.safetensors'}")
 
 
 def _write(file: BinaryIO, header: bytes, chunks: Iterator[bytes]) -> None:
@@ -309,10 +382,19 @@ def load(
     if weights_only not in (True, False, None):
         raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
     place = _device_mapping(map_location)
-    if hasattr(f, "read"):
+    if _is_file_object(f, "load", "read"):
         return _load_from(f, getattr(f, "name", "<file object>"), place)
-    with open(f, "rb") as file:
+    with _open_for_reading(f, "load") as file:
         return _load_from(file, Path(f), place)
+
+
+def _open_for_reading(f: str | os.PathLike, who: str) -> BinaryIO:
+    """``f`` opened for binary reading; a missing file or a directory gets an error saying which."""
+    _check_path(f, who)
+    try:
+        return open(f, "rb")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{who}: there is no file {f} (looked for {Path(f).absolute()})") from None
 
 
 def _load_from(file: BinaryIO, path: Path | str, place: Callable[[str], str]) -> Any:
@@ -326,6 +408,8 @@ def _load_from(file: BinaryIO, path: Path | str, place: Callable[[str], str]) ->
         if not isinstance(structure, dict) or structure.get("version") != _STRUCTURE_VERSION:
             raise ValueError(f"it has no version {_STRUCTURE_VERSION} structure")
         return _Unpacker(arrays, place).unpack(structure["object"])
+    except RecursionError:
+        raise _corrupt(path, f"the description of the saved object ({_STRUCTURE_KEY}) is nested too deeply") from None
     except (ValueError, KeyError, TypeError) as error:
         raise _corrupt(path, f"the description of the saved object ({_STRUCTURE_KEY}) is broken: {error}") from None
 
@@ -380,11 +464,18 @@ class _Unpacker:
         return self.arrays[name]
 
 
-def load_metadata(path: str | os.PathLike) -> dict[str, str]:
-    """The ``__metadata__`` text given to ``save`` (``{}`` when none); reads only the header."""
-    path = Path(path)
-    with open(path, "rb") as file:
-        _, metadata = _read_header(file, path)
+def load_metadata(path: str | os.PathLike | BinaryIO) -> dict[str, str]:
+    """The ``__metadata__`` text given to ``save`` (``{}`` when none); reads only the header.
+
+    ``path`` is a path or a file opened for binary reading.
+    """
+    if _is_file_object(path, "load_metadata", "read"):
+        return _without_structure(_read_header(path, getattr(path, "name", "<file object>"))[1])
+    with _open_for_reading(path, "load_metadata") as file:
+        return _without_structure(_read_header(file, Path(path))[1])
+
+
+def _without_structure(metadata: dict[str, str]) -> dict[str, str]:
     return {key: value for key, value in metadata.items() if key != _STRUCTURE_KEY}
 
 
@@ -413,6 +504,8 @@ def _read_header(file: BinaryIO, path: Path | str) -> tuple[list[_Entry], dict[s
         header = json.loads(file.read(length).decode("utf-8"), object_pairs_hook=_dict_without_duplicates)
     except ValueError as error:  # bad UTF-8, bad JSON or a repeated name
         raise _corrupt(path, f"its header is not UTF-8 JSON ({error})") from error
+    except RecursionError:  # [[[[...: a safetensors header is two levels deep
+        raise _corrupt(path, "its header is JSON nested thousands of levels deep") from None
     if not isinstance(header, dict):
         raise _corrupt(path, f"its header is a JSON {type(header).__name__}, not an object of tensors")
     metadata = _parse_metadata(path, header.pop(_METADATA_KEY, None))
@@ -457,6 +550,8 @@ def _parse_entry(path: Path | str, name: str, info: Any) -> _Entry:
         )
     if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
         raise _corrupt(path, f"tensor {name!r} has shape {shape!r}, not a list of sizes")
+    if len(shape) > _MAX_DIMS or math.prod(n or 1 for n in shape) * _ITEMSIZE[dtype] >= 2**63:
+        raise _corrupt(path, f"tensor {name!r} has shape {shape}, beyond what an array can have")
     if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(n) for n in offsets):
         raise _corrupt(path, f"tensor {name!r} has data_offsets {offsets!r}, not [begin, end]")
     begin, end = offsets
@@ -490,6 +585,8 @@ def _read_tensor(file: BinaryIO, data_start: int, entry: _Entry, path: Path | st
     file.seek(data_start + entry.begin)
     if file.readinto(raw) != len(raw):  # the header was checked against the size, but files can change
         raise _corrupt(path, f"tensor {entry.name!r} was cut short while reading")
+    if entry.dtype == "BOOL" and raw.translate(None, b"\x00\x01"):  # NumPy would keep other bytes as odd "bools"
+        raise _corrupt(path, f"the bool tensor {entry.name!r} holds bytes other than 0 (False) and 1 (True)")
     if entry.dtype == _BF16:  # put the 16 stored bits on top of a float32 whose lower 16 bits are 0
         bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
         return bits.view(np.float32).reshape(entry.shape)
@@ -502,34 +599,91 @@ def _read_tensor(file: BinaryIO, data_start: int, entry: _Entry, path: Path | st
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Yield a binary file to write; when the block succeeds, it replaces ``path`` in one step.
 
-    The bytes go to a temporary file in the same directory (a rename is atomic only within one
-    file system) and are forced to the disk with fsync; only then does ``os.replace`` put the file
-    in place. If anything fails on the way (a full disk, Ctrl-C), the temporary file is removed
-    and ``path`` keeps its old content.
+    The bytes go to the temporary file ``.<name>.tmp`` in the same directory (a rename is atomic
+    only within one file system) and are forced to the disk with fsync; only then does
+    ``os.replace`` put the file in place. If anything fails on the way (a full disk, Ctrl-C), the
+    temporary file is removed and ``path`` keeps its old content. A process killed outright
+    leaves its temporary file behind, and the next write of ``path`` reuses it. Writers of one
+    path take turns: each holds a lock on the temporary file until it is renamed.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _prepared_target(path)
     mode = _permissions_for(path)
-    tmp = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    tmp = _temporary_path(path)
+    file = _open_temporary(tmp, path)
     try:
-        with tmp:
-            yield tmp
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp.name, mode)
-        os.replace(tmp.name, path)
+        yield file
+        file.flush()
+        os.fsync(file.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp.name)
+            os.unlink(tmp)
         raise
+    finally:
+        file.close()  # only now: closing lets the next writer of ``path`` take the lock
     _fsync_directory(path.parent)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Like ``atomic_write``, for writers that want a file name (e.g. matplotlib's ``savefig``)."""
-    with atomic_write(path) as file:
-        yield Path(file.name)
+    with atomic_write(path):
+        yield _temporary_path(Path(path))
+
+
+def _temporary_path(path: Path) -> Path:
+    """Where ``path`` is written before it is renamed into place: one name per target, so an
+    interrupted write leaves no more than one file, which the next write of ``path`` replaces."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def _prepared_target(path: str | os.PathLike) -> Path:
+    """``path``, with its missing parent directories created; a clear error when it cannot be a file."""
+    path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise ValueError(f"cannot write {path}: give a file name, not a directory")
+    for parent in (path.parent, *path.parent.parents):  # the nearest existing one must be a directory
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(
+                    f"cannot write {path}: {parent} is a file, not a directory; choose another path, or move that file"
+                )
+            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise type(error)(error.errno, f"cannot create the directory {path.parent} to write {path}") from error
+    return path
+
+
+def _open_temporary(tmp: Path, path: Path) -> BinaryIO:
+    """Open ``tmp`` empty, for writing, holding its lock (see ``atomic_write``).
+
+    A writer that gets the lock after another checks that ``tmp`` is still the file it opened:
+    the other one may have renamed it into place (or removed it) in the meantime.
+    """
+    while True:
+        try:  # never through a symbolic link: someone could point it at a file to destroy
+            descriptor = os.open(tmp, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as error:
+            raise type(error)(error.errno, f"cannot write {path}: cannot create {tmp} ({error.strerror})") from error
+        _lock(descriptor)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(descriptor), os.stat(tmp, follow_symlinks=False)):
+                os.ftruncate(descriptor, 0)  # what an interrupted write left behind
+                return os.fdopen(descriptor, "w+b")
+        os.close(descriptor)
+
+
+def _lock(descriptor: int) -> None:
+    """Wait for the exclusive lock on an open file (released when it is closed, or its process dies).
+
+    Where there are no such locks (Windows, some network file systems), writers do not wait.
+    """
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
 
 
 def write_bytes_atomically(path: str | os.PathLike, payload: bytes) -> None:

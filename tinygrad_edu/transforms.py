@@ -28,6 +28,8 @@ class Compose:
     """Apply ``transforms`` one after another: ``Compose([ToTensor(), Normalize((0.5,), (0.5,))])``."""
 
     def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
+        if not isinstance(transforms, Sequence):
+            raise TypeError(f"Compose: expected a list of transforms, got {type(transforms).__name__}")
         transforms = list(transforms)
         for i, transform in enumerate(transforms):
             if not callable(transform):
@@ -82,6 +84,14 @@ class Normalize:
     """
 
     def __init__(self, mean: Sequence[float] | float, std: Sequence[float] | float, inplace: bool = False) -> None:
+        for name, value in [("mean", mean), ("std", std)]:
+            values = [value] if isinstance(value, numbers.Real) else value
+            if not isinstance(values, Sequence | np.ndarray) or len(values) == 0:
+                raise TypeError(
+                    f"Normalize: {name} must be a number or a list of numbers (one per channel), got {value!r}"
+                )
+            if not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in values):
+                raise TypeError(f"Normalize: {name} must hold numbers, got {value!r}")
         self.mean, self.std, self.inplace = mean, std, inplace
 
     def __call__(self, tensor: Tensor) -> Tensor:

@@ -19,19 +19,21 @@ number of dimensions, each dimension as a big-endian uint32, then the values, bi
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
+import io
 import math
 import os
-import shutil
 import struct
 import sys
 import urllib.request
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -51,17 +53,31 @@ class Checksum:
 
     payload: str | None = None  # of the decompressed IDX bytes: any gzip of the right data passes
     gz: str | None = None  # of the .gz file itself, byte for byte
+    size: int | None = None  # of the decompressed IDX bytes: a header claiming more is refused at once
 
+
+# Both datasets' files hold 60,000 + 10,000 images of 28 x 28 bytes and their byte labels, after
+# the IDX header (4 bytes, then 4 per dimension).
+_TRAIN_IMAGES, _TRAIN_LABELS = 16 + 60_000 * 28 * 28, 8 + 60_000
+_TEST_IMAGES, _TEST_LABELS = 16 + 10_000 * 28 * 28, 8 + 10_000
 
 CHECKSUMS: dict[str, dict[str, Checksum]] = {
     # Fashion-MNIST: hashes of the DECOMPRESSED IDX bytes, so any gzip of the genuine data passes.
     # Debian's dataset-fashion-mnist recompressed the .gz files (their own hashes differ from
     # Zalando's), but the payload is byte for byte the same. Measured on the real files.
     "fashion-mnist": {
-        "train-images-idx3-ubyte.gz": Checksum("c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-        "train-labels-idx1-ubyte.gz": Checksum("bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-        "t10k-images-idx3-ubyte.gz": Checksum("5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-        "t10k-labels-idx1-ubyte.gz": Checksum("0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+        "train-images-idx3-ubyte.gz": Checksum(
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", size=_TRAIN_IMAGES
+        ),
+        "train-labels-idx1-ubyte.gz": Checksum(
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", size=_TRAIN_LABELS
+        ),
+        "t10k-images-idx3-ubyte.gz": Checksum(
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", size=_TEST_IMAGES
+        ),
+        "t10k-labels-idx1-ubyte.gz": Checksum(
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", size=_TEST_LABELS
+        ),
     },
     # MNIST: hashes of the .gz FILES as published by TensorFlow Datasets (tensorflow/datasets,
     # tensorflow_datasets/url_checksums/mnist.txt) for the copies on storage.googleapis.com/cvdf-datasets;
@@ -69,10 +85,18 @@ CHECKSUMS: dict[str, dict[str, Checksum]] = {
     # yann.lecun.com, which torchvision checks by MD5. No published hash of the decompressed bytes
     # was found, so a recompressed MNIST file will not pass.
     "mnist": {
-        "train-images-idx3-ubyte.gz": Checksum(gz="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-        "train-labels-idx1-ubyte.gz": Checksum(gz="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-        "t10k-images-idx3-ubyte.gz": Checksum(gz="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-        "t10k-labels-idx1-ubyte.gz": Checksum(gz="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        "train-images-idx3-ubyte.gz": Checksum(
+            gz="440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", size=_TRAIN_IMAGES
+        ),
+        "train-labels-idx1-ubyte.gz": Checksum(
+            gz="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", size=_TRAIN_LABELS
+        ),
+        "t10k-images-idx3-ubyte.gz": Checksum(
+            gz="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", size=_TEST_IMAGES
+        ),
+        "t10k-labels-idx1-ubyte.gz": Checksum(
+            gz="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", size=_TEST_LABELS
+        ),
     },
 }
 
@@ -140,24 +164,40 @@ def mnist(
 
 
 def read_idx(source: str | os.PathLike | bytes) -> np.ndarray:
-    """Parse an IDX file (a path, or its bytes; gzip-compressed or not) into a native-endian array."""
+    """Parse an IDX file (a path, or its bytes; gzip-compressed or not) into a native-endian array.
+
+    The file is read in chunks, and its header is checked against the file's size before any
+    memory is set aside for the values, so a damaged or hostile file (a small gzip that would
+    expand to gigabytes) is refused quickly instead of filling the memory.
+    """
     if isinstance(source, bytes | bytearray | memoryview):
-        data, name = bytes(source), "<IDX bytes>"
-    else:
-        name = os.fspath(source)
-        data = Path(name).read_bytes()
-    if data[:2] == b"\x1f\x8b":  # the gzip magic number
-        data = _gunzip(data, name, _REMEDY)
-    return _parse_idx(data, name)
+        return _read_idx(io.BytesIO(source), "<IDX bytes>", _REMEDY)
+    if not isinstance(source, str | os.PathLike):
+        raise TypeError(f"read_idx: expected a file path or the file's bytes, got {type(source).__name__}")
+    with open(source, "rb") as file:
+        return _read_idx(file, os.fspath(source), _REMEDY)
 
 
 def search_dirs(name: str, root: str | os.PathLike | None = None) -> list[Path]:
     """The folders searched for dataset ``name`` ("fashion-mnist" or "mnist"), first match wins."""
+    if name not in CHECKSUMS:
+        raise ValueError(f"search_dirs: unknown dataset {name!r}; known: {', '.join(CHECKSUMS)}")
+    check_root(root, "search_dirs")
     dirs = [] if root is None else [Path(root).expanduser()]
     if os.environ.get("TINYGRAD_EDU_DATA"):
         dirs.append(Path(os.environ["TINYGRAD_EDU_DATA"]).expanduser() / name)
     dirs.append(cache_dir() / name)
     return dirs + [folder / name for folder in SYSTEM_DIRS]
+
+
+def check_root(root: object, who: str) -> None:
+    """A clear error for a ``root`` that cannot be the data folder: not a path, or an existing file."""
+    if root is None:
+        return
+    if not isinstance(root, str | os.PathLike):
+        raise TypeError(f"{who}: root must be a folder path (str or pathlib.Path) or None, got {type(root).__name__}")
+    if Path(root).expanduser().is_file():
+        raise NotADirectoryError(f"{who}: root {root} is a file; give the folder that holds (or will hold) the data")
 
 
 def cache_dir() -> Path:
@@ -169,6 +209,7 @@ def cache_dir() -> Path:
 def _load(
     name: str, root: str | os.PathLike | None, download: bool, mirrors: str | Sequence[str] | None
 ) -> tuple[Split, Split]:
+    check_root(root, name.replace("-", "_"))
     target = Path(root).expanduser() if root is not None else cache_dir() / name
     how = f"call {name.replace('-', '_')}(download=True) to download them into {target}"
     arrays, paths = load_files(name, FILES, search_dirs(name, root), target, download, how, mirrors)
@@ -189,17 +230,18 @@ def load_files(
 
     Returns the arrays and the paths they came from, both keyed by the standard ``.gz`` file name.
     """
+    urls = _mirror_list(name, mirrors)  # checked even when nothing is missing
     paths = {file: _find(file, dirs) for file in files}
     missing = [file for file, path in paths.items() if path is None]
     if missing and not download:
         raise FileNotFoundError(_missing_message(name, missing, dirs, how_to_download))
     for file in missing:
-        paths[file] = _download(file, target, _mirror_list(name, mirrors), CHECKSUMS[name][file])
+        paths[file] = _download(file, target, urls, CHECKSUMS[name][file])
     arrays = {}
     for file, path in paths.items():
-        raw, compressed = path.read_bytes(), path.suffix == ".gz"
-        payload = _verified_payload(raw, CHECKSUMS[name][file], str(path), _remedy(path), compressed)
-        arrays[file] = _parse_idx(payload, str(path))
+        with open(path, "rb") as stream:
+            compressed = path.suffix == ".gz"
+            arrays[file] = _read_idx(stream, str(path), _remedy(path), CHECKSUMS[name][file], compressed)
     return arrays, paths
 
 
@@ -221,38 +263,14 @@ def _images_and_labels(arrays: dict[str, np.ndarray], split: str, paths: dict) -
     return images, labels.astype(np.int64)
 
 
-def _verified_payload(raw: bytes, checksum: Checksum, label: str, remedy: str, compressed: bool = True) -> bytes:
-    """The decompressed IDX bytes of a .gz file, after checking the hash the checksum names.
-
-    A file already decompressed (``compressed=False``) is its own payload; when only the hash of
-    the ``.gz`` file is known (MNIST), such a file can be checked only as an IDX file.
-    """
-    if not compressed:
-        payload = raw
-    else:
-        if checksum.gz is not None:
-            _check_hash(raw, checksum.gz, "the .gz file", label, remedy)
-        payload = _gunzip(raw, label, remedy)
-    if checksum.payload is not None:
-        _check_hash(payload, checksum.payload, "its decompressed IDX data", label, remedy)
-    return payload
-
-
-def _check_hash(data: bytes, expected: str, what: str, label: str, remedy: str) -> None:
-    actual = hashlib.sha256(data).hexdigest()
+def _check_hash(hasher: Any, expected: str, what: str, label: str, remedy: str) -> None:
+    actual = hasher.hexdigest()
     if actual != expected:
         raise ChecksumError(
             f"{label}: checksum mismatch: the SHA-256 of {what} should be {expected} but is {actual}. "
             f"The file is damaged or is another dataset's file (MNIST and Fashion-MNIST use the same "
             f"file names, so keep them in separate folders). {remedy}"
         )
-
-
-def _gunzip(data: bytes, label: str, remedy: str) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:  # not gzip, truncated, or corrupt inside
-        raise ChecksumError(f"{label} is not a complete gzip file ({error}). {remedy}") from error
 
 
 _REMEDY = "Delete the file and download it again (or reinstall the package that installed it)."
@@ -278,31 +296,128 @@ def _missing_message(name: str, missing: list[str], dirs: list[Path], how: str) 
 
 
 # ---------------------------------------------------------------------------- the IDX format
-def _parse_idx(data: bytes, name: str) -> np.ndarray:
-    """Header, then values: the array is one ``np.frombuffer`` over the payload (no Python loop)."""
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+_CHUNK = 1 << 20  # bytes read (and decompressed) at a time
+_MAX_DIMS = 16  # real IDX files have 1 to 3 dimensions; a larger count is a damaged header
+# Deflate, gzip's compression, turns one input byte into at most 1032 bytes of output (its best
+# case: a 258-byte repeat coded in 2 bits), so a header that claims more than that is a lie.
+_MAX_GZIP_RATIO = 1032
+
+
+def _read_idx(
+    file: BinaryIO, name: str, remedy: str, checksum: Checksum | None = None, compressed: bool | None = None
+) -> np.ndarray:
+    """Read an IDX file from ``file``, checking ``checksum`` on the way, with bounded memory.
+
+    ``compressed`` says whether ``file`` is gzip (None: look at its first bytes). The header comes
+    first: its shape must fit what the file can hold (and the size the checksum names) before the
+    values get their array, and then the values are read straight into that array in chunks,
+    hashed as they come, and refused as soon as there are more of them than the header says.
+    """
+    size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    if checksum is not None and checksum.gz is not None and compressed is not False:
+        _check_hash(_sha256_of(file), checksum.gz, "the .gz file", name, remedy)
+        file.seek(0)
+    if compressed is None:
+        compressed = file.read(2) == b"\x1f\x8b"  # the gzip magic number
+        file.seek(0)
+    hasher = hashlib.sha256() if checksum is not None and checksum.payload is not None else None
+    stream = _Payload(gzip.GzipFile(fileobj=file) if compressed else file, hasher, name, remedy, compressed)
+    shape, dtype = _read_header(stream, name, remedy)
+    header_size = 4 + 4 * len(shape)
+    values_size = math.prod(shape) * dtype.itemsize
+    described = f"its header describes {dtype.name} values of shape {shape}, {header_size + values_size:,} bytes in all"
+    if checksum is not None and checksum.size is not None and header_size + values_size != checksum.size:
+        raise ChecksumError(f"{name}: {described}, but the genuine file holds {checksum.size:,} bytes. {remedy}")
+    if not compressed and header_size + values_size != size:
+        problem = "truncated" if size < header_size + values_size else "too long (extra bytes after the values)"
+        raise ValueError(f"{name}: IDX file {problem}: {described}, but it has {size:,} bytes. {remedy}")
+    if compressed and values_size > _MAX_GZIP_RATIO * size:
         raise ValueError(
-            f"{name}: not an IDX file: bad magic number {data[:4].hex() or '(empty file)'} (an IDX file starts "
-            f"with two zero bytes, a type code and the number of dimensions). {_REMEDY}"
+            f"{name}: IDX file truncated: {described}, but a gzip file of {size:,} bytes can hold at most "
+            f"{_MAX_GZIP_RATIO * size:,}. {remedy}"
         )
-    code, ndim = data[2], data[3]
+    values = bytearray(values_size)  # the array's own memory: filled in place, never copied
+    got = stream.read_into(values)
+    if got < values_size or stream.read(1):
+        problem = "truncated" if got < values_size else "too long (extra bytes after the values)"
+        length = f"{header_size + got:,} bytes" if got < values_size else "more bytes"
+        raise ValueError(f"{name}: IDX file {problem}: {described}, but it has {length}. {remedy}")
+    if hasher is not None:
+        _check_hash(hasher, checksum.payload, "its decompressed IDX data", name, remedy)
+    array = np.frombuffer(values, dtype).reshape(shape)  # writable: it is a view of the bytearray
+    return array.byteswap(inplace=True).view(dtype.newbyteorder("=")) if dtype.byteorder == ">" else array
+
+
+def _read_header(stream: _Payload, name: str, remedy: str) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype an IDX header describes: two zero bytes, a type code, ndim, the sizes."""
+    start = stream.read(4)
+    if len(start) < 4 or start[0] != 0 or start[1] != 0:
+        raise ValueError(
+            f"{name}: not an IDX file: bad magic number {start.hex() or '(empty file)'} (an IDX file starts "
+            f"with two zero bytes, a type code and the number of dimensions). {remedy}"
+        )
+    code, ndim = start[2], start[3]
     if code not in _IDX_DTYPES:
         known = ", ".join(f"0x{c:02x} {dtype.name}" for c, dtype in _IDX_DTYPES.items())
-        raise ValueError(f"{name}: unknown IDX data type code 0x{code:02x}; known codes: {known}. {_REMEDY}")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{name}: truncated IDX file: {len(data)} bytes, shorter than its header. {_REMEDY}")
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = _IDX_DTYPES[code]
-    expected = header + math.prod(shape) * dtype.itemsize
-    if len(data) != expected:
-        problem = "truncated" if len(data) < expected else "too long (extra bytes after the values)"
+        raise ValueError(f"{name}: unknown IDX data type code 0x{code:02x}; known codes: {known}. {remedy}")
+    if not 1 <= ndim <= _MAX_DIMS:
         raise ValueError(
-            f"{name}: IDX file {problem}: its header describes {dtype.name} values of shape {shape}, "
-            f"{expected} bytes in all, but it has {len(data)} bytes. {_REMEDY}"
+            f"{name}: the IDX header gives {ndim} dimensions; an IDX file has 1 to {_MAX_DIMS} "
+            f"(MNIST's have 1 or 3), so the file is damaged. {remedy}"
         )
-    # astype copies into native byte order, so the array is writable and independent of ``data``.
-    return np.frombuffer(data, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise ValueError(f"{name}: truncated IDX file: it ends inside its header. {remedy}")
+    return struct.unpack(f">{ndim}I", sizes), _IDX_DTYPES[code]
+
+
+class _Payload:
+    """The decompressed bytes of an IDX file, read in chunks and hashed as they are read.
+
+    Errors of a gzip stream that is damaged or cut short become a ``ChecksumError`` naming the file.
+    """
+
+    def __init__(self, stream: BinaryIO, hasher: Any, name: str, remedy: str, compressed: bool) -> None:
+        self.stream, self.hasher, self.name, self.remedy, self.compressed = stream, hasher, name, remedy, compressed
+
+    def read(self, n: int) -> bytes:
+        with self._gzip_errors():
+            data = self.stream.read(n)
+        if self.hasher is not None:
+            self.hasher.update(data)
+        return data
+
+    def read_into(self, buffer: bytearray) -> int:
+        """Fill ``buffer`` chunk by chunk; the number of bytes read (fewer at the end of the file)."""
+        view, filled = memoryview(buffer), 0
+        with view:
+            while filled < len(buffer):
+                with self._gzip_errors():
+                    got = self.stream.readinto(view[filled : filled + _CHUNK])
+                if not got:
+                    break
+                if self.hasher is not None:
+                    self.hasher.update(view[filled : filled + got])
+                filled += got
+        return filled
+
+    @contextlib.contextmanager
+    def _gzip_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, EOFError, zlib.error) as error:  # not gzip, truncated, or corrupt inside
+            if not self.compressed:
+                raise
+            raise ChecksumError(f"{self.name} is not a complete gzip file ({error}). {self.remedy}") from error
+
+
+def _sha256_of(file: BinaryIO) -> Any:
+    """The SHA-256 of ``file``'s bytes from where it stands, read in chunks."""
+    hasher = hashlib.sha256()
+    while chunk := file.read(_CHUNK):
+        hasher.update(chunk)
+    return hasher
 
 
 # ---------------------------------------------------------------------------- downloading
@@ -311,6 +426,8 @@ def _mirror_list(name: str, mirrors: str | Sequence[str] | None) -> list[str]:
         mirrors = os.environ.get("TINYGRAD_EDU_MIRROR") or MIRRORS[name]
     if isinstance(mirrors, str):
         mirrors = mirrors.replace(",", " ").split()
+    if not isinstance(mirrors, Sequence) or not all(isinstance(url, str) for url in mirrors):
+        raise TypeError(f"mirrors must be a URL or a list of URLs (strings), got {mirrors!r}")
     return list(mirrors)
 
 
@@ -340,9 +457,27 @@ def _fetch(url: str, target: Path, checksum: Checksum) -> Path:
     complete and verified: an interrupted or corrupt download never leaves a partial file behind.
     """
     with atomic_write(target) as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
-        shutil.copyfileobj(response, out, 1 << 20)
+        _copy_at_most(response, out, _max_download_size(checksum))
         if getattr(response, "length", None):  # bytes promised by Content-Length but never sent
             raise OSError(f"incomplete download: the connection closed {response.length} bytes early")
-        out.seek(0)
-        _verified_payload(out.read(), checksum, "the downloaded file", "The server sent a damaged or different file.")
+        _read_idx(out, "the downloaded file", "The server sent a damaged or different file.", checksum, True)
     return target
+
+
+def _max_download_size(checksum: Checksum) -> int | None:
+    """The most bytes a gzip of the genuine file can take: its payload stored uncompressed, in
+    blocks of 65,535 bytes with 5 bytes of framing each, plus the gzip header (None: unknown)."""
+    if checksum.size is None:
+        return None
+    return checksum.size + 5 * (checksum.size // 65_535 + 1) + 1024
+
+
+def _copy_at_most(source: BinaryIO, target: BinaryIO, limit: int | None) -> None:
+    """Copy ``source`` into ``target`` in chunks, refusing more than ``limit`` bytes (a server that
+    sends without end would otherwise fill the disk)."""
+    copied = 0
+    while chunk := source.read(_CHUNK):
+        copied += len(chunk)
+        if limit is not None and copied > limit:
+            raise ChecksumError(f"the server sent more than {limit:,} bytes, more than the file can take")
+        target.write(chunk)

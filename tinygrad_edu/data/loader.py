@@ -9,6 +9,7 @@ array copies, not 60,000 Python calls.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import numbers
@@ -64,8 +65,11 @@ class TensorDataset(Dataset):
         return self.arrays[0].shape[0]
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        if isinstance(index, Sequence | np.ndarray):  # a list or array of indices: a whole batch at once
-            return self.get_batch(np.asarray(index, dtype=np.int64))
+        if isinstance(index, slice):
+            return tuple(_wrap(_own(array[index], array)) for array in self.arrays)
+        if _is_index_list(index):  # a list or array of indices: a whole batch at once
+            return self.get_batch(_checked_indices(index, len(self), "TensorDataset"))
+        index = _checked_index(index, len(self), "TensorDataset")
         return tuple(_wrap(_own(array[index], array)) for array in self.arrays)
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
@@ -84,15 +88,15 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
-        self.indices = np.asarray(indices, dtype=np.int64)
+        self.indices = _checked_indices(indices, _length(dataset, "Subset"), "Subset: indices")
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, Sequence | np.ndarray):
-            return self.get_batch(np.asarray(index, dtype=np.int64))
-        return self.dataset[int(self.indices[index])]
+        if _is_index_list(index):
+            return self.get_batch(_checked_indices(index, len(self), "Subset"))
+        return self.dataset[int(self.indices[_checked_index(index, len(self), "Subset")])]
 
     def get_batch(self, indices: np.ndarray) -> Batch:
         """Gather a batch through the parent's fast path when it has one, else sample by sample."""
@@ -150,21 +154,36 @@ class DataLoader:
                 f"DataLoader needs a dataset with __len__ and __getitem__ (such as TensorDataset), "
                 f"got {type(dataset).__name__}"
             )
+        if not isinstance(drop_last, bool | np.bool_):
+            raise ValueError(f"DataLoader: drop_last must be True or False, got {drop_last!r}")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError(
                     "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and "
                     "drop_last; leave those at their defaults (the batch sampler decides the batches)"
                 )
-            batch_size = None
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError("DataLoader: batch_size=None (one sample at a time, unbatched) cannot drop_last")
         elif isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer (or None for unbatched samples), got {batch_size!r}"
+            )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler is mutually exclusive with shuffle; shuffle inside the sampler")
+        for name, value in [("sampler", sampler), ("batch_sampler", batch_sampler)]:
+            if value is not None and not (hasattr(value, "__iter__") and hasattr(value, "__len__")):
+                raise TypeError(
+                    f"DataLoader: {name} must be an iterable with a length (such as a list of indices), "
+                    f"got {type(value).__name__}"
+                )
+        for name, value in [("collate_fn", collate_fn), ("worker_init_fn", worker_init_fn)]:
+            if value is not None and not callable(value):
+                raise TypeError(f"DataLoader: {name} must be a function, got {type(value).__name__}")
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
         creation.numpy_generator(generator)  # a clear error now for a generator that is not a tg.Generator
         self.dataset = dataset
-        self.batch_size = None if batch_size is None else int(batch_size)
+        self.batch_size = None if batch_size is None or batch_sampler is not None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.sampler, self.batch_sampler, self.generator = sampler, batch_sampler, generator
         self.drop_last = bool(drop_last)
@@ -179,6 +198,8 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        if self.batch_size is None:  # unbatched: one sample per step
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
@@ -186,25 +207,41 @@ class DataLoader:
             if not (self.persistent_workers and self._workers_started):
                 self.worker_init_fn(0)
             self._workers_started = True
-        for indices in self._batches():
-            batch = self._fetch(indices)
+        if self.batch_sampler is None and self.batch_size is None:
+            batches = (self._fetch_one(int(index)) for index in self._order())
+        else:
+            batches = (self._fetch(indices) for indices in self._batches())
+        for batch in batches:
             yield batch if self.device is None else _to_device(batch, self.device)
 
     def _batches(self) -> Iterator[Any]:
         """The index batches of one epoch: slices of one index array when no sampler decides them."""
         if self.batch_sampler is not None:
-            yield from (np.asarray(list(indices), dtype=np.int64) for indices in self.batch_sampler)
+            n = len(self.dataset)
+            yield from (
+                _checked_indices(list(indices), n, "DataLoader: batch_sampler") for indices in self.batch_sampler
+            )
             return
-        if self.sampler is not None:
-            order = np.fromiter(self.sampler, dtype=np.int64)
-        elif self.shuffle:
-            order = creation.numpy_generator(self.generator).permutation(len(self.dataset))
-        else:
-            order = np.arange(len(self.dataset))
+        order = self._order()
         if isinstance(self.dataset, TensorDataset) and self.dataset.device not in (None, "cpu"):
             order = backend.to_device(order, self.dataset.device)  # once per epoch, not once per batch
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             yield order[start : start + self.batch_size]
+
+    def _order(self) -> np.ndarray:
+        """The sample indices of one epoch, in order."""
+        if self.sampler is not None:
+            order = _checked_indices(list(self.sampler), len(self.dataset), "DataLoader: sampler")
+        elif self.shuffle:
+            order = creation.numpy_generator(self.generator).permutation(len(self.dataset))
+        else:
+            order = np.arange(len(self.dataset))
+        return order
+
+    def _fetch_one(self, index: int) -> Any:
+        """One sample, unbatched (``batch_size=None``): ``collate_fn`` of it, else its arrays as Tensors."""
+        sample = self.dataset[index]
+        return self.collate_fn(sample) if self.collate_fn is not None else convert(sample)
 
     def _fetch(self, indices: Any) -> Any:
         if self.collate_fn is not None:  # a custom collate_fn sees the samples, as in PyTorch
@@ -243,36 +280,51 @@ def collate(batch: Sequence[Any]) -> Any:
     """Turn a list of samples into a batch, as PyTorch's ``default_collate``.
 
     - Tensors and NumPy arrays are stacked (arrays keep their dtype: uint8 images stay uint8).
-    - Python ints become an int64 Tensor, bools a bool Tensor, and Python floats a float64 Tensor
-      (PyTorch's rule, not the default float32). A field that starts with an int but holds floats
-      becomes float32, as ``torch.tensor([1, 0.5])`` does; NumPy scalars keep their dtype.
+    - Numbers become one Tensor whose dtype PyTorch's ``torch.tensor(batch)`` would infer: Python
+      ints int64, bools bool, Python floats the default float (float32), NumPy scalars their own
+      dtype, and a mix the highest of them (bool < integers < floats, then the wider one): so
+      ``[0, 0.5, 1.5]`` gives float32 ``[0, 0.5, 1.5]``, never a truncated ``[0, 0, 1]``. As in
+      PyTorch, a field whose first sample is a Python float is float64.
     - Strings stay a list of strings.
     - Tuples and lists are collated field by field into a list (a named tuple stays one), dicts
       key by key into a dict.
     """
+    if len(batch) == 0:
+        raise ValueError("collate: the batch is empty; a batch needs at least one sample")
     first = batch[0]
     if isinstance(first, Tensor):
-        _check_same_shapes([value.shape for value in batch], "tensors")
+        for i, value in enumerate(batch):
+            if not isinstance(value, Tensor) or value.device != first.device:
+                got = f"on {value.device}" if isinstance(value, Tensor) else f"a {type(value).__name__}"
+                raise TypeError(f"collate: sample 0 is a Tensor on {first.device} but sample {i} is {got}")
+        _check_same_shapes(batch, "tensors")
+        dtype = functools.reduce(_promote, (value.array.dtype for value in batch))
         xp = backend.get_array_module(first.array)
-        return _wrap(xp.stack([value.array for value in batch]))
-    if isinstance(first, np.ndarray | np.generic) and not isinstance(first, np.str_ | np.bytes_):
-        _check_same_shapes([np.shape(value) for value in batch], "arrays")
-        return _wrap(_numbers(batch, first, None))
-    if isinstance(first, numbers.Integral):  # bools too, as torch.tensor(batch) infers
-        array = _numbers(batch, first, None)
-        if array.dtype.kind == "f" and not any(isinstance(value, np.floating) for value in batch):
-            array = array.astype(default_float())  # Python floats after an int: the default float
-        return _wrap(array.astype(np.int64) if array.dtype.kind == "i" else array)
-    if isinstance(first, numbers.Real):
-        return _wrap(_numbers(batch, first, np.float64))
+        return _wrap(xp.stack([value.array.astype(dtype, copy=False) for value in batch]))
+    if isinstance(first, np.ndarray):
+        _check_same_shapes(batch, "arrays")
+        return _wrap(_stacked(batch, first))
+    if _is_number(first):
+        return _wrap(_numbers(batch, first))
     if isinstance(first, str | bytes):
         return list(batch)
     if isinstance(first, Mapping):
+        for i, sample in enumerate(batch):
+            if not isinstance(sample, Mapping) or sample.keys() != first.keys():
+                got = sorted(map(str, sample.keys())) if isinstance(sample, Mapping) else type(sample).__name__
+                raise ValueError(
+                    f"collate: sample 0 is a dict with keys {sorted(map(str, first.keys()))} but sample {i} has {got}; "
+                    "every sample must have the same keys (or pass collate_fn=)"
+                )
         return _same_type(first, {key: collate([sample[key] for sample in batch]) for key in first})
     if isinstance(first, Sequence):
-        if any(len(sample) != len(first) for sample in batch):
-            lengths = sorted({len(sample) for sample in batch})
-            raise ValueError(f"collate: every sample must have the same number of fields, got lengths {lengths}")
+        for i, sample in enumerate(batch):
+            if not isinstance(sample, Sequence) or len(sample) != len(first):
+                got = f"{len(sample)} fields" if isinstance(sample, Sequence) else f"a {type(sample).__name__}"
+                raise ValueError(
+                    f"collate: every sample must have the same number of fields, but sample 0 has {len(first)} and "
+                    f"sample {i} has {got}"
+                )
         fields = [collate(list(field)) for field in zip(*batch, strict=True)]
         return type(first)(*fields) if hasattr(first, "_fields") else fields  # a named tuple keeps its type
     raise TypeError(
@@ -281,29 +333,81 @@ def collate(batch: Sequence[Any]) -> Any:
     )
 
 
-def _numbers(batch: Sequence[Any], first: Any, dtype: Any) -> np.ndarray:
-    """One NumPy array of the batch's values, or a clear error when they are not all numbers."""
-    array, problem = None, "not all of them are numbers"
-    if dtype is None or all(isinstance(value, numbers.Real) for value in batch):  # np.array makes None a NaN
-        try:
-            array = np.array([np.asarray(value) for value in batch] if dtype is None else batch, dtype=dtype)
-        except (TypeError, ValueError) as error:
-            problem = error
-    if array is None or array.dtype.kind not in "biuf":
-        found = problem if array is None else f"dtype {array.dtype}"
-        raise TypeError(
-            f"collate: cannot batch these values into one tensor ({found}); the first sample holds a "
-            f"{type(first).__name__} here, so every sample must hold a number there too (or pass collate_fn=)"
-        )
-    return array
+def convert(sample: Any) -> Any:
+    """One sample with its NumPy arrays and scalars as Tensors, as PyTorch's ``default_convert`` (what
+    ``DataLoader(batch_size=None)`` gives): tuples become lists, numbers and strings stay as they are."""
+    if isinstance(sample, np.ndarray | np.generic) and np.dtype(sample.dtype).kind in "biuf":
+        return _wrap(np.array(sample))  # a copy: the Tensor must not alias the dataset
+    if isinstance(sample, Mapping):
+        return _same_type(sample, {key: convert(value) for key, value in sample.items()})
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):
+        return type(sample)(*(convert(value) for value in sample))
+    if isinstance(sample, list | tuple):
+        return [convert(value) for value in sample]
+    return sample
 
 
-def _check_same_shapes(shapes: list[tuple[int, ...]], what: str) -> None:
-    if len(set(shapes)) > 1:
-        raise ValueError(
-            f"collate: cannot stack {what} of different shapes {sorted(set(map(tuple, shapes)))}; "
-            "make every sample the same shape (e.g. with a transform) or pass collate_fn="
-        )
+def _is_number(value: Any) -> bool:
+    """A Python or NumPy bool, integer or float (not complex, which tensors cannot hold)."""
+    return isinstance(value, bool | np.bool_ | numbers.Integral | numbers.Real)
+
+
+def _number_dtype(value: Any) -> np.dtype:
+    """The dtype ``torch.tensor`` infers for one number."""
+    if isinstance(value, np.generic):
+        return value.dtype
+    if isinstance(value, bool):
+        return np.dtype(np.bool_)
+    return np.dtype(np.int64) if isinstance(value, numbers.Integral) else default_float()
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """``torch.promote_types``: the higher kind wins (bool < integer < float), else the wider dtype."""
+    rank = {"b": 0, "u": 1, "i": 1, "f": 2}
+    if rank[a.kind] != rank[b.kind]:
+        return a if rank[a.kind] > rank[b.kind] else b
+    return np.result_type(a, b)
+
+
+def _numbers(batch: Sequence[Any], first: Any) -> np.ndarray:
+    """The batch's numbers as one array of the dtype PyTorch gives them (see ``collate``)."""
+    for i, value in enumerate(batch):
+        if not _is_number(value):
+            raise TypeError(
+                f"collate: cannot batch these values into one tensor: sample 0 holds a {type(first).__name__} here "
+                f"but sample {i} holds {value!r} of type {type(value).__name__}; every sample must hold a number "
+                "there (or pass collate_fn=)"
+            )
+    if isinstance(first, float) and not isinstance(first, np.generic):
+        dtype = np.dtype(np.float64)  # default_collate's rule for a Python float first
+    else:
+        dtype = functools.reduce(_promote, map(_number_dtype, batch))
+    try:
+        return np.array([np.asarray(value) for value in batch], dtype=dtype)
+    except OverflowError:
+        raise ValueError(f"collate: the numbers {list(batch)} do not fit in one {dtype} tensor") from None
+
+
+def _stacked(batch: Sequence[Any], first: np.ndarray) -> np.ndarray:
+    """The batch's arrays stacked, in the dtype PyTorch's promotion gives them."""
+    dtypes = [np.asarray(value).dtype for value in batch]
+    for i, dtype in enumerate(dtypes):
+        if dtype.kind not in "biuf":
+            raise TypeError(
+                f"collate: sample {i} is an array of dtype {dtype}, which a tensor cannot hold; "
+                "use arrays of numbers (or pass collate_fn=)"
+            )
+    return np.stack([np.asarray(value) for value in batch], dtype=functools.reduce(_promote, dtypes), casting="unsafe")
+
+
+def _check_same_shapes(batch: Sequence[Any], what: str) -> None:
+    shapes = [tuple(np.shape(value)) if not isinstance(value, Tensor) else tuple(value.shape) for value in batch]
+    for i, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            raise ValueError(
+                f"collate: cannot stack {what} of different shapes: sample 0 has shape {shapes[0]} but sample {i} "
+                f"has {shape}; make every sample the same shape (e.g. with a transform) or pass collate_fn="
+            )
 
 
 def _same_type(first: Mapping, fields: dict[Any, Any]) -> Mapping:
@@ -324,7 +428,7 @@ def random_split(
     order, as PyTorch does. The permutation comes from ``generator`` (a ``tg.Generator``), else
     from the library's generator.
     """
-    n = len(dataset)
+    n = _length(dataset, "random_split")
     counts = _split_counts(n, lengths)
     order = creation.numpy_generator(generator).permutation(n)
     bounds = np.cumsum([0, *counts])
@@ -332,6 +436,10 @@ def random_split(
 
 
 def _split_counts(n: int, lengths: Sequence[int | float]) -> list[int]:
+    if not isinstance(lengths, Sequence | np.ndarray) or not all(_is_number(length) for length in lengths):
+        raise TypeError(f"random_split: lengths must be a list of sample counts or fractions, got {lengths!r}")
+    if not all(math.isfinite(length) for length in lengths):
+        raise ValueError(f"random_split: lengths must be finite, got {list(lengths)}")
     if any(length < 0 for length in lengths):
         raise ValueError(f"random_split: lengths must not be negative, got {list(lengths)}")
     if all(isinstance(length, numbers.Integral) for length in lengths):
@@ -356,8 +464,14 @@ def train_val_split(
     Keras' ``validation_split`` does.
     """
     x, y = _as_numpy(x), _as_numpy(y)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"train_val_split: x and y need a first dimension (the samples), got shapes {x.shape}, {y.shape}"
+        )
     if len(x) != len(y):
         raise ValueError(f"train_val_split: x has {len(x)} samples but y has {len(y)}")
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real):
+        raise TypeError(f"train_val_split: val_fraction must be a number between 0 and 1, got {val_fraction!r}")
     if not 0 < val_fraction < 1:
         raise ValueError(f"train_val_split: val_fraction must be between 0 and 1, got {val_fraction}")
     n_val = round(len(x) * val_fraction)
@@ -373,6 +487,44 @@ def train_val_split(
 
 def _as_numpy(data: Any) -> np.ndarray:
     return data.numpy() if isinstance(data, Tensor) else np.asarray(data)
+
+
+def _length(dataset: Any, who: str) -> int:
+    """``len(dataset)``, or a clear error for an object that has no length."""
+    if not hasattr(dataset, "__len__"):
+        raise TypeError(
+            f"{who}: expected a dataset with a length (such as TensorDataset), got {type(dataset).__name__}"
+        )
+    return len(dataset)
+
+
+def _is_index_list(index: Any) -> bool:
+    """Whether ``index`` asks for many samples at once: a list, tuple or array of indices (or a Tensor of them)."""
+    return isinstance(index, list | tuple | np.ndarray | Tensor)
+
+
+def _checked_index(index: Any, n: int, who: str) -> int:
+    """One sample's index as an int in ``[0, n)``; negative ones count from the end, as in Python."""
+    if isinstance(index, Tensor) and index.ndim == 0:
+        index = index.item()
+    if isinstance(index, bool | np.bool_) or not isinstance(index, numbers.Integral):
+        raise TypeError(f"{who}: a sample index must be an integer, got {index!r} of type {type(index).__name__}")
+    if not -n <= index < n:
+        raise IndexError(f"{who}: index {index} is out of range for {n} samples (valid: 0 to {n - 1}, or -{n} to -1)")
+    return int(index) % n
+
+
+def _checked_indices(indices: Any, n: int, who: str) -> np.ndarray:
+    """Many indices as an int64 array in ``[0, n)``: floats are refused, never truncated."""
+    array = indices.numpy() if isinstance(indices, Tensor) else np.asarray(indices)
+    if array.size == 0:
+        return np.zeros(array.shape, dtype=np.int64)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{who}: indices must be integers, got {array.dtype} values such as {array.flat[0]!r}")
+    bad = (array < -n) | (array >= n)
+    if bad.any():
+        raise IndexError(f"{who}: index {array[bad].flat[0]} is out of range for {n} samples")
+    return array.astype(np.int64) % max(n, 1)
 
 
 def _index_on(array: Any, indices: np.ndarray) -> Any:

@@ -8,6 +8,9 @@ in every slice: a validation set cut off the end keeps every class.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from .. import creation
@@ -57,12 +60,19 @@ def regression_1d(n_samples: int = 100, noise: float = 0.1) -> tuple[np.ndarray,
 
 
 def _check(n_samples: int, noise: float, n_classes: int) -> None:
-    if n_classes < 1 or int(n_classes) != n_classes:
+    if not _is_int(n_classes) or n_classes < 1:
         raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}")
-    if int(n_samples) != n_samples or n_samples < n_classes:
+    if not _is_int(n_samples) or n_samples < n_classes:
         raise ValueError(f"n_samples must be an integer of at least {n_classes}, got {n_samples!r}")
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise):
+        raise TypeError(f"noise must be a finite number (a standard deviation), got {noise!r}")
     if noise < 0:
         raise ValueError(f"noise is a standard deviation and cannot be negative, got {noise}")
+
+
+def _is_int(value: object) -> bool:
+    """An integer, not a bool and not a float that happens to be whole (2.0)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _balanced_labels(n_samples: int, n_classes: int) -> np.ndarray:
