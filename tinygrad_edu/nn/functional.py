@@ -38,7 +38,7 @@ def __getattr__(name: str) -> Any:
 
 
 # ----------------------------------------------------------------------------- argument checks
-def check_tensor(name: str, value: Any, argument: str = "input") -> Tensor:
+def _check_tensor(name: str, value: Any, argument: str = "input") -> Tensor:
     """``value`` if it is a Tensor; else a TypeError naming the function (or layer) and argument."""
     if not isinstance(value, Tensor):
         raise TypeError(
@@ -48,7 +48,7 @@ def check_tensor(name: str, value: Any, argument: str = "input") -> Tensor:
     return value
 
 
-def check_probability(name: str, p: Any) -> float:
+def _check_probability(name: str, p: Any) -> float:
     """``p`` if it is a number in [0, 1]; else a TypeError or ValueError naming ``name``."""
     if not isinstance(p, numbers.Real) or isinstance(p, bool):
         raise TypeError(f"{name}: p must be a number in [0, 1], got a {type(p).__name__} ({p!r})")
@@ -57,7 +57,7 @@ def check_probability(name: str, p: Any) -> float:
     return p
 
 
-def implicit_softmax_dim(name: str, ndim: int) -> int:
+def _implicit_softmax_dim(name: str, ndim: int) -> int:
     """The axis PyTorch picks for a softmax called without ``dim`` (0 for 0-, 1- and 3-d inputs, else 1),
     with PyTorch's warning that the choice is deprecated."""
     dim = 0 if ndim in (0, 1, 3) else 1
@@ -72,33 +72,33 @@ def implicit_softmax_dim(name: str, ndim: int) -> int:
 
 # ----------------------------------------------------------------------------- activations
 def relu(x: Tensor) -> Tensor:
-    return check_tensor("relu", x).relu()
+    return _check_tensor("relu", x).relu()
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     if not isinstance(negative_slope, numbers.Real):
         raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
-    return check_tensor("leaky_relu", x).leaky_relu(negative_slope)
+    return _check_tensor("leaky_relu", x).leaky_relu(negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return check_tensor("sigmoid", x).sigmoid()
+    return _check_tensor("sigmoid", x).sigmoid()
 
 
 def tanh(x: Tensor) -> Tensor:
-    return check_tensor("tanh", x).tanh()
+    return _check_tensor("tanh", x).tanh()
 
 
 def softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """softmax along ``dim``; without it, along PyTorch's implicit (deprecated) choice of axis."""
-    check_tensor("softmax", x)
-    return x.softmax(implicit_softmax_dim("softmax", x.ndim) if dim is None else dim)
+    _check_tensor("softmax", x)
+    return x.softmax(_implicit_softmax_dim("softmax", x.ndim) if dim is None else dim)
 
 
 def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """log(softmax(x)) along ``dim``; without it, along PyTorch's implicit (deprecated) choice of axis."""
-    check_tensor("log_softmax", x)
-    return x.log_softmax(implicit_softmax_dim("log_softmax", x.ndim) if dim is None else dim)
+    _check_tensor("log_softmax", x)
+    return x.log_softmax(_implicit_softmax_dim("log_softmax", x.ndim) if dim is None else dim)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -108,8 +108,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     The mask is drawn on x's device (``creation.generator_on``); ``tg.manual_seed`` makes it
     reproducible.
     """
-    check_tensor("dropout", x)
-    p = check_probability("dropout", p)
+    _check_tensor("dropout", x)
+    p = _check_probability("dropout", p)
     if not isinstance(training, bool | np.bool_):
         raise TypeError(f"dropout: training must be True or False, got {training!r}")
     if not training or p == 0:
@@ -137,7 +137,7 @@ def batch_norm(
     the running estimates are updated in place with the unbiased variance, as PyTorch does;
     otherwise the running estimates are used.
     """
-    check_tensor("batch_norm", x)
+    _check_tensor("batch_norm", x)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"batch_norm: the input must be floating point, got {x.dtype}; convert it with input.float()"
@@ -145,7 +145,7 @@ def batch_norm(
     floats = {"input": x, "weight": weight, "bias": bias, "running_mean": running_mean, "running_var": running_var}
     for name, t in floats.items():
         if t is not None:
-            check_tensor("batch_norm", t, name)
+            _check_tensor("batch_norm", t, name)
     if any(t is not None and t.array.dtype != x.array.dtype for t in floats.values()):
         raise dtypes.mismatch_error("batch_norm", floats)
     features = x.shape[1] if x.ndim in (2, 3) else None
@@ -190,10 +190,10 @@ def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch. All three
     must share one dtype (an integer or float64 input to a float32 layer is refused, as PyTorch)."""
-    check_tensor("linear", x)
-    check_tensor("linear", weight, "weight")
+    _check_tensor("linear", x)
+    _check_tensor("linear", weight, "weight")
     if bias is not None:
-        check_tensor("linear", bias, "bias")
+        _check_tensor("linear", bias, "bias")
     if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
         raise dtypes.mismatch_error("linear", {"input": x, "weight": weight, "bias": bias})
     if x.array.shape[-1:] != weight.array.shape[-1:]:
@@ -230,7 +230,7 @@ def _mean_of_nothing(total: Tensor) -> Tensor:
 
 
 def _check_float_input(name: str, input: Any) -> Tensor:  # noqa: A002
-    check_tensor(name, input)
+    _check_tensor(name, input)
     if input.array.dtype.kind != "f":
         raise TypeError(f"{name}: the input must be floating point, got {input.dtype}; convert it with input.float()")
     return input
@@ -322,7 +322,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
 
 
 def softplus(x: Tensor) -> Tensor:
-    return check_tensor("softplus", x).softplus()
+    return _check_tensor("softplus", x).softplus()
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002

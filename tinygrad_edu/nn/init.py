@@ -14,7 +14,7 @@ from typing import Any
 from .. import backend, creation
 from ..inplace import mark_written
 from ..tensor import Tensor
-from .functional import check_tensor
+from .functional import _check_tensor
 
 _LINEAR = (
     "linear",
@@ -47,7 +47,7 @@ def _number(name: str, argument: str, value: Any) -> float:
 
 def _float_tensor(name: str, tensor: Any) -> Tensor:
     """``tensor`` if it is a floating-point Tensor: random values would be truncated in an integer one."""
-    check_tensor(name, tensor, "tensor")
+    _check_tensor(name, tensor, "tensor")
     if tensor.array.dtype.kind != "f":
         raise TypeError(f"{name}: the tensor must be floating point to hold random values, got {tensor.dtype}")
     return tensor
@@ -55,7 +55,7 @@ def _float_tensor(name: str, tensor: Any) -> Tensor:
 
 def _fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """Inputs and outputs per unit for a weight (out, in, *kernel): fan_in = in * kernel."""
-    check_tensor("fan in/out", tensor, "tensor")
+    _check_tensor("fan in/out", tensor, "tensor")
     if tensor.ndim < 2:
         raise ValueError(f"fan in/out need a weight with at least 2 dimensions, got shape {tuple(tensor.shape)}")
     receptive = math.prod(tensor.shape[2:])
@@ -86,7 +86,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 
 
 def constant_(tensor: Tensor, value: float) -> Tensor:
-    check_tensor("constant_", tensor, "tensor")
+    _check_tensor("constant_", tensor, "tensor")
     _number("constant_", "value", value)
     tensor.array[...] = value
     mark_written(tensor)

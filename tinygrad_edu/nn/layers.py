@@ -15,7 +15,7 @@ from . import init
 from .module import Module, Parameter
 
 
-def check_size(owner: str, name: str, value: Any, minimum: int = 0) -> int:
+def _check_size(owner: str, name: str, value: Any, minimum: int = 0) -> int:
     """``value`` as an int if it is an integer >= ``minimum`` (a size such as ``in_features``); else a
     TypeError (not an integer: 3.5, "3", True) or a ValueError (too small), naming the layer and argument."""
     if not isinstance(value, numbers.Integral) or isinstance(value, bool | np.bool_):
@@ -27,7 +27,7 @@ def check_size(owner: str, name: str, value: Any, minimum: int = 0) -> int:
 
 def _check_dim(owner: str, name: str, value: Any) -> int:
     """An axis argument: any integer (negative counts from the end); range is checked on the input."""
-    return check_size(owner, name, value, minimum=-(2**63))
+    return _check_size(owner, name, value, minimum=-(2**63))
 
 
 def _check_number(owner: str, name: str, value: Any, minimum: float | None = None, maximum: float | None = None) -> Any:
@@ -51,8 +51,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
         dtype = default_float() if dtype is None else check_dtype(dtype)  # tg.set_default_dtype applies, as PyTorch
-        in_features = check_size("Linear", "in_features", in_features)
-        out_features = check_size("Linear", "out_features", out_features)
+        in_features = _check_size("Linear", "in_features", in_features)
+        out_features = _check_size("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # = U(-1/sqrt(in), 1/sqrt(in)), PyTorch's choice
@@ -64,7 +64,7 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(F.check_tensor("Linear", x), self.weight, self.bias)
+        return F.linear(F._check_tensor("Linear", x), self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -89,7 +89,7 @@ class Flatten(Module):
         self.end_dim = _check_dim("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.check_tensor("Flatten", x).flatten(self.start_dim, self.end_dim)
+        return F._check_tensor("Flatten", x).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -99,7 +99,7 @@ class ReLU(Module):
     """max(x, 0)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.check_tensor("ReLU", x).relu()
+        return F._check_tensor("ReLU", x).relu()
 
 
 class LeakyReLU(Module):
@@ -110,7 +110,7 @@ class LeakyReLU(Module):
         self.negative_slope = _check_number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.check_tensor("LeakyReLU", x).leaky_relu(self.negative_slope)
+        return F._check_tensor("LeakyReLU", x).leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -120,14 +120,14 @@ class Sigmoid(Module):
     """1 / (1 + e**-x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.check_tensor("Sigmoid", x).sigmoid()
+        return F._check_tensor("Sigmoid", x).sigmoid()
 
 
 class Tanh(Module):
     """tanh(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.check_tensor("Tanh", x).tanh()
+        return F._check_tensor("Tanh", x).tanh()
 
 
 class Softmax(Module):
@@ -139,8 +139,8 @@ class Softmax(Module):
         self.dim = None if dim is None else _check_dim(type(self).__name__, "dim", dim)
 
     def _dim(self, x: Tensor) -> int:
-        F.check_tensor(type(self).__name__, x)
-        return F.implicit_softmax_dim(type(self).__name__, x.ndim) if self.dim is None else self.dim
+        F._check_tensor(type(self).__name__, x)
+        return F._implicit_softmax_dim(type(self).__name__, x.ndim) if self.dim is None else self.dim
 
     def forward(self, x: Tensor) -> Tensor:
         return x.softmax(self._dim(x))
@@ -161,7 +161,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        self.p = F.check_probability("Dropout", p)
+        self.p = F._check_probability("Dropout", p)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
@@ -181,7 +181,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
         super().__init__()
-        num_features = check_size("BatchNorm1d", "num_features", num_features, minimum=1)
+        num_features = _check_size("BatchNorm1d", "num_features", num_features, minimum=1)
         eps = _check_number("BatchNorm1d", "eps", eps, minimum=0)
         if momentum is not None:
             momentum = _check_number("BatchNorm1d", "momentum", momentum, minimum=0, maximum=1)
@@ -198,7 +198,7 @@ class BatchNorm1d(Module):
         self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
 
     def forward(self, x: Tensor) -> Tensor:
-        F.check_tensor("BatchNorm1d", x)
+        F._check_tensor("BatchNorm1d", x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}) or "

@@ -315,6 +315,8 @@ class Module:
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module and then on this one (e.g. to initialise weights)."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be a function taking a module, got a {type(fn).__name__}")
         for module in reversed(list(self.modules())):
             fn(module)
         return self
