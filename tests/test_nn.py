@@ -934,3 +934,131 @@ def test_zero_grad_without_none_cuts_a_create_graph_gradient_off_its_graph():
     layer.zero_grad(set_to_none=False)
     assert layer.weight.grad.grad_fn is None
     np.testing.assert_array_equal(layer.weight.grad.numpy(), 0.0)
+
+
+# ----------------------------------------------------------------------------- bad input and edge values, as PyTorch
+EMPTY_BATCH_LOSSES = {
+    "cross_entropy": (lambda lib: lib.zeros(0, 3), lambda lib: lib.zeros(0, dtype=lib.int64)),
+    "nll_loss": (lambda lib: lib.zeros(0, 3), lambda lib: lib.zeros(0, dtype=lib.int64)),
+    "mse_loss": (lambda lib: lib.zeros(0), lambda lib: lib.zeros(0)),
+    "l1_loss": (lambda lib: lib.zeros(0), lambda lib: lib.zeros(0)),
+    "binary_cross_entropy": (lambda lib: lib.zeros(0), lambda lib: lib.zeros(0)),
+    "binary_cross_entropy_with_logits": (lambda lib: lib.zeros(0), lambda lib: lib.zeros(0)),
+}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("name", list(EMPTY_BATCH_LOSSES))
+def test_the_loss_of_an_empty_batch_is_torchs_and_backward_gives_an_empty_gradient(
+    name: str, reduction: str, device: str
+) -> None:
+    """mean: NaN (0 / 0), sum: 0, as PyTorch; the backward works and gives the empty input its gradient."""
+    torch = pytest.importorskip("torch")
+    make_input, make_target = EMPTY_BATCH_LOSSES[name]
+    expected = getattr(torch.nn.functional, name)(make_input(torch), make_target(torch), reduction=reduction)
+    x = make_input(tg).to(device).requires_grad_()
+    loss = getattr(F, name)(x, make_target(tg).to(device), reduction=reduction)
+    np.testing.assert_equal(float(loss.item()), float(expected))
+    assert loss.dtype == tg.float32
+    loss.backward()
+    assert x.grad is not None and x.grad.shape == x.shape
+
+
+def test_the_mean_loss_of_an_empty_batch_warns_of_nothing() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(F.l1_loss(tg.zeros(0), tg.zeros(0)).item())
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss])
+def test_a_regression_loss_against_integer_targets_stays_float32_as_torch(loss: Callable) -> None:
+    torch = pytest.importorskip("torch")
+    prediction, target = np.array([0.2, 0.7], dtype=np.float32), np.array([1, 0])
+    expected = getattr(torch.nn.functional, loss.__name__)(torch.tensor(prediction), torch.tensor(target))
+    result = loss(tg.Tensor(prediction), tg.Tensor(target))
+    assert result.dtype == tg.float32
+    np.testing.assert_allclose(result.item(), expected.item(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)])
+@pytest.mark.parametrize("layer", ["Softmax", "LogSoftmax"])
+def test_softmax_without_dim_uses_torchs_implicit_axis_and_warns(layer: str, shape: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    x = normal(*shape)
+    with pytest.warns(UserWarning, match="(?i)implicit dimension"):
+        expected = getattr(torch.nn, layer)()(torch.tensor(x)).numpy()
+    with pytest.warns(UserWarning, match="(?i)implicit dimension"):
+        ours = getattr(nn, layer)()(tg.Tensor(x)).numpy()
+    with pytest.warns(UserWarning, match="(?i)implicit dimension"):
+        functional = getattr(F, layer.lower().replace("logsoftmax", "log_softmax"))(tg.Tensor(x)).numpy()
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(functional, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_batchnorm_momentum_none_keeps_the_cumulative_average_as_torch() -> None:
+    torch = pytest.importorskip("torch")
+    batches = [normal(5, 3) + i for i in range(3)]
+    ours, theirs = nn.BatchNorm1d(3, momentum=None), torch.nn.BatchNorm1d(3, momentum=None)
+    for batch in batches:
+        ours(tg.Tensor(batch))
+        theirs(torch.tensor(batch))
+    np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5)
+
+
+def test_load_state_dict_changes_nothing_when_a_later_value_is_refused() -> None:
+    model = nn.Linear(3, 2)
+    before = model.weight.detach().numpy().copy()
+    state = {"weight": np.ones((2, 3), dtype=np.float32), "bias": np.ones(3, dtype=np.float32)}
+    with pytest.raises(RuntimeError, match="size mismatch for bias"):
+        model.load_state_dict(state)
+    np.testing.assert_array_equal(model.weight.detach().numpy(), before)
+
+
+def test_add_module_none_registers_a_placeholder_and_a_module_can_replace_it() -> None:
+    model = nn.Module()
+    model.add_module("head", None)
+    assert "head" in model._modules and model.head is None and list(model.children()) == []
+    model.add_module("head", nn.Linear(2, 1))
+    assert [name for name, _ in model.named_parameters()] == ["head.weight", "head.bias"]
+
+
+def test_register_parameter_replaces_a_parameter_of_the_same_name_as_torch() -> None:
+    layer = nn.Linear(2, 2)
+    layer.register_parameter("bias", nn.Parameter(np.zeros(5, dtype=np.float32)))
+    assert layer.bias.shape == (5,) and layer.state_dict()["bias"].shape == (5,)
+
+
+def test_parameter_without_data_is_empty_and_identity_ignores_its_arguments_as_torch() -> None:
+    assert nn.Parameter().shape == (0,) and nn.Parameter().requires_grad
+    x = tg.Tensor([1.0])
+    assert nn.Identity(54, unused="argument")(x) is x
+
+
+def test_linear_accepts_numpy_integers_as_sizes() -> None:
+    layer = nn.Linear(np.int64(3), np.int32(2))
+    assert (layer.in_features, layer.out_features) == (3, 2) and type(layer.in_features) is int
+
+
+def test_init_of_a_zero_size_weight_leaves_it_empty_without_dividing_by_zero() -> None:
+    weight = tg.zeros(0, 0)
+    assert nn.init.xavier_uniform_(weight) is weight and nn.init.xavier_normal_(weight).shape == (0, 0)
+
+
+def test_conv_nonlinearities_have_torchs_gain_of_one() -> None:
+    torch = pytest.importorskip("torch")
+    for name in ("conv1d", "conv2d", "conv_transpose3d"):
+        assert nn.init.calculate_gain(name) == torch.nn.init.calculate_gain(name) == 1
+
+
+def test_assigned_grad_is_checked_but_backward_and_to_still_set_it(device: str) -> None:
+    layer = nn.Linear(3, 2).to(device)
+    layer(tg.ones(4, 3, device=device)).sum().backward()
+    grad = layer.weight.grad
+    layer.to(dtype="float64")  # the grad is recast with the parameter: the setter sees them agree
+    assert layer.weight.grad.dtype == tg.float64 and layer.weight.grad is not grad
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor"):
+        layer.weight.grad = np.zeros((2, 3))
+    assert layer.weight.grad.dtype == tg.float64  # a refused assignment keeps the old gradient

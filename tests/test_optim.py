@@ -263,17 +263,29 @@ def test_step_never_writes_into_grad_even_when_it_is_reused(name: str, options: 
         np.testing.assert_array_equal(p.grad.array, np.full(p.shape, 0.5))
 
 
-def test_a_float64_grad_set_by_hand_keeps_a_float32_parameter_float32() -> None:
+def test_a_float64_grad_is_refused_when_assigned_to_a_float32_parameter() -> None:
+    """As PyTorch: the gradient must have the tensor's dtype, so a step can never turn float32 into float64."""
     p = tg.Tensor([1.0, 2.0], requires_grad=True)
-    p.grad = tg.Tensor([0.5, 0.5], dtype="float64")
+    with pytest.raises(TypeError, match=r"float64.*float32"):
+        p.grad = tg.Tensor([0.5, 0.5], dtype="float64")
+    assert p.grad is None
+
+
+def test_a_parameter_recast_after_its_grad_was_set_keeps_its_dtype_in_a_step() -> None:
+    p = tg.Tensor([1.0, 2.0], requires_grad=True)
+    p.grad = tg.Tensor([0.5, 0.5])
+    p.data = p.data.double()  # the grad stays float32: the step casts it, never the parameter
     optim.Adam([p], lr=0.1).step()
-    assert p.dtype == np.float32
+    assert p.dtype == np.float64
 
 
 def test_a_grad_of_the_wrong_shape_is_an_error_naming_both_shapes() -> None:
     p = tg.Tensor([1.0, 2.0], requires_grad=True)
-    p.grad = tg.Tensor([1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"shape \(2,\).*shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"shape \(3,\).*shape \(2,\)"):
+        p.grad = tg.Tensor([1.0, 2.0, 3.0])
+    p.grad = tg.Tensor([1.0, 2.0])
+    p.data = tg.zeros(3)  # replacing the data can still leave a grad of another shape: the step refuses it
+    with pytest.raises(ValueError, match=r"shape \(3,\).*shape \(2,\)"):
         optim.SGD([p], lr=0.1).step()
 
 

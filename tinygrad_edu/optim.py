@@ -98,6 +98,10 @@ class Optimizer:
         it runs first, and ``step`` returns its loss.
         """
         loss = None
+        if closure is not None and not callable(closure):
+            raise TypeError(
+                f"step: closure must be a function that recomputes and returns the loss, got a {type(closure).__name__}"
+            )
         if closure is not None:
             with enable_grad():
                 loss = closure()
@@ -144,9 +148,21 @@ class Optimizer:
         Parameters are matched by position, so the groups must have the same sizes; state arrays
         are copied to each parameter's dtype and device. Nothing changes when an error is raised.
         """
-        if not isinstance(state_dict, dict) or {"state", "param_groups"} - state_dict.keys():
-            raise ValueError("load_state_dict expects a dict with keys 'state' and 'param_groups' (from state_dict())")
-        saved_groups = state_dict["param_groups"]
+        if not isinstance(state_dict, dict):
+            raise TypeError(
+                f"load_state_dict expects the dict from optimizer.state_dict(), got {_described(state_dict)}"
+            )
+        if {"state", "param_groups"} - state_dict.keys():
+            raise ValueError(
+                "load_state_dict expects a dict with keys 'state' and 'param_groups' (from optimizer.state_dict()), "
+                f"got {_described(state_dict)}"
+            )
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_groups, list | tuple) or not isinstance(saved_state, dict):
+            raise ValueError(
+                "load_state_dict: 'param_groups' must be a list of dicts and 'state' a dict by parameter index, "
+                f"got {type(saved_groups).__name__} and {type(saved_state).__name__}"
+            )
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"loaded state dict has {len(saved_groups)} parameter group(s), "
@@ -159,9 +175,14 @@ class Optimizer:
         position = {index: i for i, index in enumerate(index for saved in saved_groups for index in saved["params"])}
         params = [p for _, p, _ in self._indexed_params()]
         state = {}
-        for index, entries in state_dict["state"].items():
+        for index, entries in saved_state.items():
             if index not in position:
                 raise ValueError(f"loaded state dict has state for parameter {index!r}, which is in none of its groups")
+            if not isinstance(entries, dict):
+                raise ValueError(
+                    f"loaded state dict has a {type(entries).__name__} as the state of parameter {index!r}, "
+                    "expected a dict of named values"
+                )
             p = params[position[index]]
             state[position[index]] = {
                 name: _loaded_value(value, p, f"state {name!r} of parameter {index!r}")
@@ -439,7 +460,21 @@ def _as_param_list(params: Any) -> list[Any]:
         return [params]
     if isinstance(params, set | frozenset):
         raise TypeError("optimizer parameters must be in an ordered collection such as a list, not a set")
+    if not isinstance(params, Iterable):
+        raise TypeError(
+            f"optimizer parameters must be an iterable of Tensors (e.g. model.parameters()), got {_described(params)}"
+        )
     return list(params)
+
+
+def _described(value: Any) -> str:
+    """``value`` for an error message: its type, with the keys of a dict and a hint for a model."""
+    if callable(getattr(value, "parameters", None)):  # a Module
+        return f"a {type(value).__name__} (a model: pass model.parameters(), or optimizer.state_dict())"
+    if isinstance(value, dict):
+        keys = [str(key) for key in itertools.islice(value, 4)]
+        return f"a dict with keys {keys}" + (" ..." if len(value) > 4 else "")
+    return f"a {type(value).__name__}"
 
 
 def _check_parameter(p: Any, where: str) -> None:

@@ -49,13 +49,13 @@ class Tensor:
     Tensor([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "_versions", "array", "grad")
+    __slots__ = ("__weakref__", "_ctx", "_grad", "_requires_grad", "_versions", "array")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__ instead of NumPy's ufunc
     __hash__ = object.__hash__  # __eq__ is elementwise, so hashing is by identity (as PyTorch)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, device: str | None = None) -> None:
         self.array = _array_from(data, dtype, device)  # the NumPy or CuPy array the ops compute with
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self._ctx = None
         self._requires_grad = False
         self._versions = None  # in-place writes counted (see inplace.py); None until the first one
@@ -81,6 +81,19 @@ class Tensor:
         """Set ``requires_grad`` in place and return this tensor."""
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient ``backward`` accumulated here (None until then, or after ``zero_grad``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # Refused as PyTorch refuses them: a gradient must be usable as this tensor's (an optimizer
+        # step reads it element for element), so a later step never fails or broadcasts silently.
+        if value is not None:
+            _check_assigned_grad(self, value)
+        self._grad = value
 
     @property
     def data(self) -> Tensor:
@@ -900,6 +913,33 @@ class Tensor:
         return ops.GetItem.apply(self, index=_index_argument(index, self.device))
 
 
+def _check_assigned_grad(tensor: Tensor, grad: Any) -> None:
+    """Raise unless ``grad`` can be ``tensor``'s gradient: a Tensor other than itself, of its shape,
+    dtype and device."""
+    if not isinstance(grad, Tensor):
+        raise TypeError(
+            f"assigned grad expected to be a Tensor or None but got grad of type {type(grad).__name__}; "
+            "wrap the values in a Tensor of the tensor's shape, dtype and device"
+        )
+    if grad is tensor:
+        raise RuntimeError("cannot assign a tensor as its own grad; assign a copy (t.grad = t.detach().clone())")
+    if grad.array.shape != tensor.array.shape:
+        raise ValueError(
+            f"assigned grad has shape {tuple(grad.shape)}, but the tensor has shape {tuple(tensor.shape)}; "
+            "they must be the same (a gradient is never broadcast)"
+        )
+    if grad.array.dtype != tensor.array.dtype:
+        raise TypeError(
+            f"assigned grad has dtype {grad.dtype}, but the tensor has dtype {tensor.dtype}; "
+            f"convert it with grad.to({tensor.dtype})"
+        )
+    if type(grad.array) is not type(tensor.array) and grad.device != tensor.device:
+        raise RuntimeError(
+            f"assigned grad is on {grad.device}, but the tensor is on {tensor.device}; "
+            f"move it with grad.to({str(tensor.device)!r})"
+        )
+
+
 # ---------------------------------------------------------------------------- construction
 def _wrap(array: Any) -> Tensor:
     """A constant Tensor around an existing backend array, without copying (for internal use)."""
@@ -907,7 +947,7 @@ def _wrap(array: Any) -> Tensor:
         array = np.asarray(array)  # NumPy reductions return scalars; keep tensors array-backed
     tensor = Tensor.__new__(Tensor)
     tensor.array = array
-    tensor.grad = None
+    tensor._grad = None
     tensor._ctx = None
     tensor._requires_grad = False
     tensor._versions = None

@@ -8,6 +8,9 @@ the engine derives.
 
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,29 +37,68 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# ----------------------------------------------------------------------------- argument checks
+def _check_tensor(name: str, value: Any, argument: str = "input") -> Tensor:
+    """``value`` if it is a Tensor; else a TypeError naming the function (or layer) and argument."""
+    if not isinstance(value, Tensor):
+        raise TypeError(
+            f"{name}: {argument} must be a Tensor, got a {type(value).__name__}; "
+            "make one with tg.tensor(...) (a NumPy array: tg.from_numpy(array))"
+        )
+    return value
+
+
+def _check_probability(name: str, p: Any) -> float:
+    """``p`` if it is a number in [0, 1]; else a TypeError or ValueError naming ``name``."""
+    if not isinstance(p, numbers.Real) or isinstance(p, bool):
+        raise TypeError(f"{name}: p must be a number in [0, 1], got a {type(p).__name__} ({p!r})")
+    if not 0 <= p <= 1:  # NaN fails too
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def _implicit_softmax_dim(name: str, ndim: int) -> int:
+    """The axis PyTorch picks for a softmax called without ``dim`` (0 for 0-, 1- and 3-d inputs, else 1),
+    with PyTorch's warning that the choice is deprecated."""
+    dim = 0 if ndim in (0, 1, 3) else 1
+    warnings.warn(
+        f"{name}: implicit dimension choice for softmax has been deprecated; "
+        f"change the call to include dim={dim} as an argument",
+        UserWarning,
+        stacklevel=3,
+    )
+    return dim
+
+
 # ----------------------------------------------------------------------------- activations
 def relu(x: Tensor) -> Tensor:
-    return x.relu()
+    return _check_tensor("relu", x).relu()
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return x.leaky_relu(negative_slope)
+    if not isinstance(negative_slope, numbers.Real):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
+    return _check_tensor("leaky_relu", x).leaky_relu(negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    return x.sigmoid()
+    return _check_tensor("sigmoid", x).sigmoid()
 
 
 def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+    return _check_tensor("tanh", x).tanh()
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return x.softmax(dim)
+def softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    """softmax along ``dim``; without it, along PyTorch's implicit (deprecated) choice of axis."""
+    _check_tensor("softmax", x)
+    return x.softmax(_implicit_softmax_dim("softmax", x.ndim) if dim is None else dim)
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    return x.log_softmax(dim)
+def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
+    """log(softmax(x)) along ``dim``; without it, along PyTorch's implicit (deprecated) choice of axis."""
+    _check_tensor("log_softmax", x)
+    return x.log_softmax(_implicit_softmax_dim("log_softmax", x.ndim) if dim is None else dim)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
@@ -66,10 +108,14 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     The mask is drawn on x's device (``creation.generator_on``); ``tg.manual_seed`` makes it
     reproducible.
     """
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
+    _check_tensor("dropout", x)
+    p = _check_probability("dropout", p)
+    if not isinstance(training, bool | np.bool_):
+        raise TypeError(f"dropout: training must be True or False, got {training!r}")
     if not training or p == 0:
         return x
+    if x.array.dtype.kind != "f":  # the scaled values would be truncated to integers
+        raise TypeError(f"dropout: the input must be floating point, got {x.dtype}; convert it with input.float()")
     keep = creation.generator_on(x.device).random(x.shape, dtype=np.float32) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     return x * _wrap((keep * scale).astype(x.dtype))
@@ -91,16 +137,26 @@ def batch_norm(
     the running estimates are updated in place with the unbiased variance, as PyTorch does;
     otherwise the running estimates are used.
     """
+    _check_tensor("batch_norm", x)
     if x.array.dtype.kind != "f":
         raise RuntimeError(
             f"batch_norm: the input must be floating point, got {x.dtype}; convert it with input.float()"
         )
     floats = {"input": x, "weight": weight, "bias": bias, "running_mean": running_mean, "running_var": running_var}
+    for name, t in floats.items():
+        if t is not None:
+            _check_tensor("batch_norm", t, name)
     if any(t is not None and t.array.dtype != x.array.dtype for t in floats.values()):
         raise dtypes.mismatch_error("batch_norm", floats)
     features = x.shape[1] if x.ndim in (2, 3) else None
     if features is None:
         raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L), got {tuple(x.shape)}")
+    for name, t in list(floats.items())[1:]:
+        if t is not None and t.array.shape != (features,):
+            raise ValueError(
+                f"batch_norm: {name} should hold one value per feature, shape ({features},), "
+                f"but has shape {tuple(t.shape)} (input {tuple(x.shape)})"
+            )
     axes = (0,) if x.ndim == 2 else (0, 2)
     shape = (1, features) + (1,) * (x.ndim - 2)  # broadcasts one value per feature over x
     if training:
@@ -134,6 +190,10 @@ def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch. All three
     must share one dtype (an integer or float64 input to a float32 layer is refused, as PyTorch)."""
+    _check_tensor("linear", x)
+    _check_tensor("linear", weight, "weight")
+    if bias is not None:
+        _check_tensor("linear", bias, "bias")
     if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
         raise dtypes.mismatch_error("linear", {"input": x, "weight": weight, "bias": bias})
     if x.array.shape[-1:] != weight.array.shape[-1:]:
@@ -141,20 +201,39 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
         )
+    outputs = weight.shape[0] if weight.ndim == 2 else 1
+    if bias is not None and bias.ndim and bias.shape[-1] not in (1, outputs):
+        raise ValueError(
+            f"linear: the bias has shape {tuple(bias.shape)}, but the weight {tuple(weight.shape)} "
+            f"makes {outputs} outputs; the bias needs shape ({outputs},)"
+        )
     return ops.Linear.apply(x, weight, bias)
 
 
 # ----------------------------------------------------------------------------- losses
 def _check_reduction(reduction: str) -> None:
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
     _check_reduction(reduction)
     if reduction == "mean":
-        return losses.mean()
+        return losses.mean() if losses.numel() else _mean_of_nothing(losses.sum())
     return losses.sum() if reduction == "sum" else losses
+
+
+def _mean_of_nothing(total: Tensor) -> Tensor:
+    """The mean loss of an empty batch: 0 / 0, NaN as in PyTorch, computed from the (zero) sum so that
+    the backward gives the input its (empty) gradient, without a division-by-zero warning."""
+    return total * math.nan
+
+
+def _check_float_input(name: str, input: Any) -> Tensor:  # noqa: A002
+    _check_tensor(name, input)
+    if input.array.dtype.kind != "f":
+        raise TypeError(f"{name}: the input must be floating point, got {input.dtype}; convert it with input.float()")
+    return input
 
 
 def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
@@ -171,23 +250,32 @@ def _as_target(target: Any, like: Tensor) -> Tensor:
 
 
 def _fused_loss(op: type, check: Any, name: str, input: Tensor, target: Any, reduction: str) -> Tensor:  # noqa: A002
-    """A loss that is one op of ``ops/nn.py``: ``target`` made a Tensor on input's device, the pair
-    checked by ``check(name, input, target)``, the reduction's name checked, then the op."""
-    target = _as_target(target, input)
-    check(name, input, target)
+    """A loss that is one op of ``ops/nn.py``: a floating ``input``, ``target`` made a Tensor on its
+    device and checked (``check(name, input, target)`` returns the target to use), the reduction's
+    name checked, then the op; the mean over an empty batch is NaN, as in PyTorch."""
+    _check_float_input(name, input)
+    target = check(name, input, _as_target(target, input))
     _check_reduction(reduction)
+    if reduction == "mean" and target.numel() == 0:
+        return _mean_of_nothing(op.apply(input, target, reduction="sum"))
     return op.apply(input, target, reduction=reduction)
+
+
+def _regression_target(name: str, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+    """Same shapes; an integer or bool target is taken in the input's dtype, as PyTorch promotes it
+    (a float32 prediction against int64 labels stays float32)."""
+    _check_same_shape(name, input, target)
+    return target if target.array.dtype.kind == "f" else target.to(input.array.dtype)
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean squared error: mean((input - target)**2)."""
-    return _fused_loss(ops.MeanSquaredError, _check_same_shape, "mse_loss", input, target, reduction)
+    return _fused_loss(ops.MeanSquaredError, _regression_target, "mse_loss", input, target, reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean absolute error: mean(|input - target|)."""
-    target = _as_target(target, input)
-    _check_same_shape("l1_loss", input, target)
+    target = _regression_target("l1_loss", _check_float_input("l1_loss", input), _as_target(target, input))
     return _reduce((input - target).abs(), reduction)
 
 
@@ -196,15 +284,25 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     return _fused_loss(ops.BinaryCrossEntropy, _check_probabilities, "binary_cross_entropy", input, target, reduction)
 
 
-def _check_probabilities(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
-    """Same shapes, and (on the CPU: on a GPU reading values would stall it) probabilities in [0, 1]."""
+def _check_probabilities(name: str, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+    """Same shapes and dtypes, and (on the CPU: on a GPU reading values would stall it) input and
+    target probabilities in [0, 1], NaN refused, as PyTorch refuses them."""
     _check_same_shape(name, input, target)
-    data = input.array
-    if input.device == "cpu" and data.size and (float(data.min()) < 0 or float(data.max()) > 1):
-        raise ValueError(
-            f"{name}: the input must be probabilities in [0, 1]; "
-            "apply sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
+    if target.array.dtype != input.array.dtype:
+        raise TypeError(
+            f"{name}: the target is {target.dtype} but the input is {input.dtype}; they must match: "
+            f"convert the target with target.to({input.dtype})"
         )
+    for what, tensor in (("input", input), ("target", target)):
+        data = tensor.array
+        if tensor.device == "cpu" and data.size and not (float(data.min()) >= 0 and float(data.max()) <= 1):
+            fix = (
+                "apply sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
+                if what == "input"
+                else "targets are probabilities: 0 or 1 for labels"
+            )
+            raise ValueError(f"{name}: all elements of {what} should be between 0 and 1 (NaN is not); {fix}")
+    return target
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -213,13 +311,18 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     -(t log s(z) + (1 - t) log(1 - s(z))) = softplus(z) - z t, since log s(z) = z - softplus(z) and
     log(1 - s(z)) = -softplus(z); its gradient is s(z) - t.
     """
-    target = _as_target(target, input)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    name = "binary_cross_entropy_with_logits"
+    target = _as_target(target, _check_float_input(name, input))
+    _check_same_shape(name, input, target)
+    if target.array.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: the target must be floating point, got {target.dtype}; convert it with target.float()"
+        )
     return _reduce(input.softplus() - input * target, reduction)
 
 
 def softplus(x: Tensor) -> Tensor:
-    return x.softplus()
+    return _check_tensor("softplus", x).softplus()
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -227,7 +330,7 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
 
     Equal to ``nll_loss(log_softmax(input), target)``, fused for speed and stability.
     """
-    target = _as_target(target, input)
+    target = _as_target(target, _check_float_input("cross_entropy", input))
     if target.dtype.kind == "f":  # class probabilities, e.g. soft labels
         if target.shape != input.shape:
             raise TypeError(
@@ -244,7 +347,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # 
     return _fused_loss(ops.NegativeLogLikelihood, _check_class_targets, "nll_loss", input, target, reduction)
 
 
-def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
+def _check_class_targets(name: str, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
     """Targets must be integer class indices, one per row of ``input``, each in [0, C).
 
     The range is checked on the CPU only: on a GPU reading the values would stall the device.
@@ -261,11 +364,21 @@ def _check_class_targets(name: str, input: Tensor, target: Tensor) -> None:  # n
             f"{name}: expected input (N, C) with target (N,) (or input (C,) with a 0-d target), "
             f"got input {tuple(input.shape)} and target {tuple(target.shape)}"
         )
-    classes = input.shape[-1]
-    if (
-        target.device == "cpu"
-        and target.numel()
-        and (int(target.array.min()) < 0 or int(target.array.max()) >= classes)
-    ):
-        bad = int(target.array.max()) if int(target.array.max()) >= classes else int(target.array.min())
-        raise IndexError(f"{name}: target contains class {bad}, but the input has {classes} classes (0..{classes - 1})")
+    if target.device == "cpu" and target.numel():
+        _check_class_range(name, target.array, input.shape[-1])
+    return target
+
+
+def _check_class_range(name: str, classes_given: Any, classes: int) -> None:
+    low, high = int(classes_given.min()), int(classes_given.max())
+    if low >= 0 and high < classes:
+        return
+    bad = high if high >= classes else low
+    valid = f"{classes} classes (0..{classes - 1})" if classes else "0 classes"
+    hint = (
+        " (PyTorch skips targets equal to ignore_index, -100 by default; tinygrad_edu has no ignore_index: "
+        "leave those rows out)"
+        if bad == -100
+        else ""
+    )
+    raise IndexError(f"{name}: target contains class {bad}, but the input has {valid}{hint}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,33 @@ from . import init
 from .module import Module, Parameter
 
 
+def _check_size(owner: str, name: str, value: Any, minimum: int = 0) -> int:
+    """``value`` as an int if it is an integer >= ``minimum`` (a size such as ``in_features``); else a
+    TypeError (not an integer: 3.5, "3", True) or a ValueError (too small), naming the layer and argument."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{owner}: {name} must be an integer, got a {type(value).__name__} ({value!r})")
+    if value < minimum:
+        raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _check_dim(owner: str, name: str, value: Any) -> int:
+    """An axis argument: any integer (negative counts from the end); range is checked on the input."""
+    return _check_size(owner, name, value, minimum=-(2**63))
+
+
+def _check_number(owner: str, name: str, value: Any, minimum: float | None = None, maximum: float | None = None) -> Any:
+    """A real number (not a bool), optionally within [minimum, maximum]; NaN is refused when bounded."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{owner}: {name} must be a number, got a {type(value).__name__} ({value!r})")
+    low = -math.inf if minimum is None else minimum
+    high = math.inf if maximum is None else maximum
+    if (minimum is not None or maximum is not None) and not low <= value <= high:  # NaN fails too
+        bounds = f">= {low}" if maximum is None else f"in [{low}, {high}]"
+        raise ValueError(f"{owner}: {name} must be {bounds}, got {value}")
+    return value
+
+
 class Linear(Module):
     """y = x W^T + b with W of shape (out_features, in_features), initialised as in PyTorch.
 
@@ -23,6 +51,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
         dtype = default_float() if dtype is None else check_dtype(dtype)  # tg.set_default_dtype applies, as PyTorch
+        in_features = _check_size("Linear", "in_features", in_features)
+        out_features = _check_size("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # = U(-1/sqrt(in), 1/sqrt(in)), PyTorch's choice
@@ -34,14 +64,17 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(F._check_tensor("Linear", x), self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer); it takes and ignores any arguments, as PyTorch."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
         return x
@@ -52,10 +85,11 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = _check_dim("Flatten", "start_dim", start_dim)
+        self.end_dim = _check_dim("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+        return F._check_tensor("Flatten", x).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -65,7 +99,7 @@ class ReLU(Module):
     """max(x, 0)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return F._check_tensor("ReLU", x).relu()
 
 
 class LeakyReLU(Module):
@@ -73,10 +107,10 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = _check_number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.leaky_relu(self.negative_slope)
+        return F._check_tensor("LeakyReLU", x).leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -86,25 +120,30 @@ class Sigmoid(Module):
     """1 / (1 + e**-x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return F._check_tensor("Sigmoid", x).sigmoid()
 
 
 class Tanh(Module):
     """tanh(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return F._check_tensor("Tanh", x).tanh()
 
 
 class Softmax(Module):
-    """softmax along ``dim`` (probabilities that sum to 1)."""
+    """softmax along ``dim`` (probabilities that sum to 1). Without ``dim``, PyTorch's implicit
+    (deprecated) choice applies: axis 0 for 0-, 1- and 3-d inputs, else axis 1, with a warning."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = None if dim is None else _check_dim(type(self).__name__, "dim", dim)
+
+    def _dim(self, x: Tensor) -> int:
+        F._check_tensor(type(self).__name__, x)
+        return F._implicit_softmax_dim(type(self).__name__, x.ndim) if self.dim is None else self.dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softmax(self.dim)
+        return x.softmax(self._dim(x))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -114,7 +153,7 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed stably."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.log_softmax(self.dim)
+        return x.log_softmax(self._dim(x))
 
 
 class Dropout(Module):
@@ -122,9 +161,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0 <= p <= 1:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
-        self.p = p
+        self.p = F._check_probability("Dropout", p)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
@@ -138,10 +175,16 @@ class BatchNorm1d(Module):
 
     Input (N, C) or (N, C, L). In training it uses the batch's mean and (biased) variance and
     updates running estimates (the unbiased variance, as PyTorch); in eval it uses the estimates.
+    The running estimates move by ``momentum`` each batch; ``momentum=None`` makes them the plain
+    average of all batches so far (as PyTorch).
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True) -> None:
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
         super().__init__()
+        num_features = _check_size("BatchNorm1d", "num_features", num_features, minimum=1)
+        eps = _check_number("BatchNorm1d", "eps", eps, minimum=0)
+        if momentum is not None:
+            momentum = _check_number("BatchNorm1d", "momentum", momentum, minimum=0, maximum=1)
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
         dtype = default_float()
         if affine:
@@ -155,15 +198,19 @@ class BatchNorm1d(Module):
         self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
 
     def forward(self, x: Tensor) -> Tensor:
+        F._check_tensor("BatchNorm1d", x)
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}) or "
                 f"(N, {self.num_features}, L), got {tuple(x.shape)}"
             )
+        momentum = self.momentum
         if self.training:
             self.num_batches_tracked.add_(1)
+            if momentum is None:  # a cumulative average: batch n weighs 1/n
+                momentum = 1.0 / int(self.num_batches_tracked.item())
         return F.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, self.training, self.momentum, self.eps
+            x, self.running_mean, self.running_var, self.weight, self.bias, self.training, momentum or 0.0, self.eps
         )
 
     def extra_repr(self) -> str:

@@ -13,6 +13,7 @@ add hooks that run for every Module; ``nn.summary`` and ``tg.viz.record_modules`
 from __future__ import annotations
 
 import itertools
+import numbers
 import threading
 import weakref
 from collections import OrderedDict
@@ -23,7 +24,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import clear_gradients
-from ..dtypes import check_dtype
+from ..dtypes import check_dtype, default_float
 from ..inplace import mark_written
 from ..tensor import Tensor, _wrap
 
@@ -36,8 +37,9 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data, requires_grad=requires_grad)
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        # Without data, an empty float tensor, as PyTorch's nn.Parameter()
+        super().__init__(np.empty(0, dtype=default_float()) if data is None else data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return f"Parameter containing:\n{super().__repr__()}"
@@ -185,16 +187,40 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """Keep ``tensor`` as state of this module: saved in ``state_dict``, moved by ``to``, never trained."""
+        self._check_new_member("buffer", name, tensor, Tensor, self._buffers)
         object.__setattr__(self, name, tensor)
         self._buffers[name] = tensor
 
     def register_parameter(self, name: str, parameter: Parameter | None) -> None:
         """Register a parameter (or ``None``, as Linear does for a missing bias)."""
+        self._check_new_member("parameter", name, parameter, Parameter, self._parameters)
         object.__setattr__(self, name, parameter)
         self._parameters[name] = parameter
 
-    def add_module(self, name: str, module: Module) -> None:
-        setattr(self, name, module)
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or ``None``, a placeholder) as the sub-module ``name``."""
+        self._check_new_member("module", name, module, Module, self._modules)
+        object.__setattr__(self, name, module)
+        self._modules[name] = module
+
+    def _check_new_member(self, kind: str, name: Any, value: Any, expected: type, table: dict) -> None:
+        """Refuse, as PyTorch, a name that is not a string, is empty, has a dot (state_dict keys use
+        dots), or is another attribute of this module; and a value that is not ``expected`` or None."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before registering a {kind}")
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got a {type(name).__name__} ({name!r})")
+        if not name or "." in name:
+            raise KeyError(f"{kind} name can't be empty or contain '.', got {name!r}")
+        if hasattr(self, name) and name not in table:
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}; choose another {kind} name")
+        if value is not None and not isinstance(value, expected):
+            raise TypeError(
+                f"cannot register a {type(value).__name__} as {kind} {name!r}: expected "
+                + {Parameter: "an nn.Parameter", Module: "an nn.Module"}.get(expected, "a Tensor")
+                + " or None"
+                + (" (wrap a tensor in nn.Parameter to train it)" if expected is Parameter else "")
+            )
 
     # ------------------------------------------------------------------ hooks
     def register_forward_pre_hook(self, hook: PreHook) -> RemovableHandle:
@@ -289,6 +315,8 @@ class Module:
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every sub-module and then on this one (e.g. to initialise weights)."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be a function taking a module, got a {type(fn).__name__}")
         for module in reversed(list(self.modules())):
             fn(module)
         return self
@@ -296,6 +324,9 @@ class Module:
     # ------------------------------------------------------------------ modes and devices
     def train(self, mode: bool = True) -> Module:
         """Training mode: Dropout drops, BatchNorm uses batch statistics."""
+        if not isinstance(mode, bool | np.bool_):
+            raise ValueError(f"training mode is expected to be True or False, got {mode!r}")
+        mode = bool(mode)
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -315,6 +346,8 @@ class Module:
         for arg in args:
             if backend.names_device(arg):
                 device = arg
+            elif isinstance(arg, str) and not _names_dtype(arg):
+                raise TypeError(f"Module.to: {arg!r} is neither a device ('cpu', 'cuda') nor a dtype ('float64', ...)")
             else:
                 dtype = arg
         device = None if device is None else backend.normalize_device(device)
@@ -345,7 +378,16 @@ class Module:
         return OrderedDict((name, tensor.detach()) for name, tensor in self._state_tensors().items())
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values (Tensors or arrays) into this module's parameters and buffers, in place."""
+        """Copy values (Tensors or arrays) into this module's parameters and buffers, in place.
+
+        Every value is checked before any is copied: on an error the module is unchanged.
+        """
+        if not isinstance(state_dict, Mapping):
+            hint = "; pass model.state_dict()" if isinstance(state_dict, Module) else ""
+            raise TypeError(
+                f"load_state_dict: expected a dict of tensors by name (from state_dict()), "
+                f"got a {type(state_dict).__name__}{hint}"
+            )
         own = self._state_tensors()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -354,9 +396,10 @@ class Module:
                 f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}; "
                 "the state_dict must come from a model with the same layers (or pass strict=False)"
             )
-        for key, tensor in own.items():
-            if key in state_dict:
-                _copy_into(key, tensor, state_dict[key])
+        values = {key: _loaded_array(key, tensor, state_dict[key]) for key, tensor in own.items() if key in state_dict}
+        for key, value in values.items():
+            own[key].array[...] = value
+            mark_written(own[key])
         return IncompatibleKeys(missing, unexpected)
 
     def _state_tensors(self) -> OrderedDict[str, Tensor]:
@@ -389,18 +432,33 @@ def _moved(array: Any, device: str | None, dtype: np.dtype | None) -> Any:
     return array if device is None else backend.to_device(array, device)
 
 
-def _copy_into(key: str, tensor: Tensor, value: Any) -> None:
-    """Copy ``value`` into ``tensor.array`` in place, with a clear error for a shape mismatch."""
+def _names_dtype(name: str) -> bool:
+    try:
+        check_dtype(name)
+    except TypeError:
+        return False
+    return True
+
+
+def _loaded_array(key: str, tensor: Tensor, value: Any) -> Any:
+    """``value`` (a Tensor, an array or nested lists of numbers) as an array on ``tensor``'s device,
+    with a clear error for anything else or a shape mismatch."""
     if isinstance(value, Tensor):
         value = value.array
-    value = backend.to_device(value if hasattr(value, "shape") else np.asarray(value), tensor.device)
+    if not hasattr(value, "shape"):
+        value = np.asarray(value)
+    if getattr(value, "dtype", None) is None or value.dtype.kind not in "biuf":
+        raise TypeError(
+            f"load_state_dict: the value for {key} is a {type(value).__name__}"
+            + (f" of {value.dtype}" if getattr(value, "dtype", None) is not None else "")
+            + ", expected a Tensor or an array of numbers"
+        )
     if tuple(value.shape) != tuple(tensor.shape):
         raise RuntimeError(
             f"load_state_dict: size mismatch for {key}: the checkpoint has shape {tuple(value.shape)}, "
             f"the model has shape {tuple(tensor.shape)}"
         )
-    tensor.array[...] = value
-    mark_written(tensor)
+    return backend.to_device(value, tensor.device)
 
 
 class Sequential(Module):
@@ -422,6 +480,10 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):  # the layers keep their names, as in PyTorch: m[1:] starts at "1"
             return Sequential(OrderedDict(list(self._modules.items())[index]))
+        if not isinstance(index, numbers.Integral) or isinstance(index, bool):
+            raise TypeError(f"Sequential indices must be integers or slices, got a {type(index).__name__} ({index!r})")
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"Sequential index {index} is out of range: it has {len(self)} layer(s)")
         return list(self._modules.values())[index]
 
     def __len__(self) -> int:
@@ -431,5 +493,7 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, layer: Module) -> Sequential:
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.append: the layer is a {type(layer).__name__}, not a Module")
         self.add_module(str(len(self)), layer)
         return self

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..autograd import no_grad
+from ..dtypes import check_dtype
 from ..tensor import Tensor
 from .module import Module
 
@@ -58,6 +60,10 @@ def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -
     ``input_shape`` excludes the batch axis, which the table shows as ``None`` (as Keras does).
     The model is run in eval mode without recording a graph, then put back in its previous mode.
     """
+    if not isinstance(model, Module):
+        raise TypeError(f"summary: model must be an nn.Module, got a {type(model).__name__}")
+    input_shape = _checked_shape(input_shape)
+    dtype = check_dtype(dtype)
     leaves = [(name, m) for name, m in model.named_modules() if not any(True for _ in m.children())]
     shapes: dict[int, str] = {}
 
@@ -84,3 +90,19 @@ def summary(model: Module, input_shape: Sequence[int], dtype: str = "float32") -
     result.total_params = sum(p.numel() for p in params)
     result.trainable_params = sum(p.numel() for p in params if p.requires_grad)
     return result
+
+
+def _checked_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+    """``input_shape`` as a tuple of sizes, or a clear error: an int or anything else is refused."""
+    example = f"({input_shape},)" if isinstance(input_shape, numbers.Integral) else "(784,) or (3, 32, 32)"
+    if isinstance(input_shape, str) or not isinstance(input_shape, Sequence):
+        raise TypeError(
+            f"summary: input_shape must be a tuple of sizes without the batch axis, e.g. {example}; "
+            f"got a {type(input_shape).__name__} ({input_shape!r})"
+        )
+    for size in input_shape:
+        if not isinstance(size, numbers.Integral) or isinstance(size, bool):
+            raise TypeError(f"summary: input_shape must hold integer sizes, got {input_shape!r}")
+        if size < 0:
+            raise ValueError(f"summary: input_shape sizes must be >= 0, got {input_shape!r}")
+    return tuple(int(size) for size in input_shape)
