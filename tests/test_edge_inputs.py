@@ -253,3 +253,26 @@ def test_a_value_from_the_cpu_is_copied_into_a_slice_on_any_device(device: str) 
     x[0] = tg.tensor([1.0, 2.0, 3.0])
     assert x.device.type == device
     np.testing.assert_array_equal(x.cpu().numpy(), [[1, 2, 3], [0, 0, 0]])
+
+
+def test_binary_cross_entropy_with_hard_labels_has_the_right_input_gradient() -> None:
+    """Targets of exactly 0 and 1 (a step outside [0, 1] is refused, so only the input is varied)."""
+    target = tg.tensor([[0.0, 1.0, 1.0], [0.0, 0.5, 1.0]], dtype=tg.float64)
+    p = tg.tensor([[0.1, 0.7, 0.95], [0.4, 0.5, 0.2]], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(lambda q: tg.nn.functional.binary_cross_entropy(q, target), (p,))
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("target", [[0, 3], [-1, 0]], ids=["too-large", "negative"])
+def test_a_class_out_of_range_is_refused_on_the_cpu_and_nan_on_a_gpu(loss: str, target: list, device: str) -> None:
+    """On a GPU the range is not read back (that would stall it): the loss is NaN instead of a
+    number picked from another class."""
+    logits = tg.tensor([[0.1, 0.5, 0.2], [1.0, -1.0, 0.0]], device=device)
+    labels = tg.tensor(target, device=device)
+    if device == "cpu":
+        with pytest.raises(IndexError, match=rf"class {max(target) if max(target) > 2 else min(target)}"):
+            getattr(tg.nn.functional, loss)(logits, labels)
+        return
+    per_sample = getattr(tg.nn.functional, loss)(logits, labels, reduction="none").cpu().numpy()
+    assert np.isnan(per_sample).tolist() == [t not in (0, 1, 2) for t in target]
+    assert np.isnan(getattr(tg.nn.functional, loss)(logits, labels).item())

@@ -29,13 +29,17 @@ def _params(rows: list[ErrorInput]) -> list:
 
 @pytest.mark.parametrize("row", _params(OP_ROWS))
 def test_op_error_input(row: ErrorInput, device: str, tmp_path: Path) -> None:
-    check(row, device, tmp_path)
+    _check_on(row, device, tmp_path)
 
 
 @pytest.mark.parametrize("row", _params(AREA_ROWS))
 def test_error_input(row: ErrorInput, device: str, tmp_path: Path) -> None:
+    _check_on(row, device, tmp_path)
+
+
+def _check_on(row: ErrorInput, device: str, tmp_path: Path) -> None:
     if device not in row.devices:
-        pytest.skip(f"{row.subject} runs on {', '.join(row.devices)} only")
+        pytest.skip(f"{row.id} runs on {', '.join(row.devices)} only")
     check(row, device, tmp_path)
 
 

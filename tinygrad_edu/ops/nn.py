@@ -177,8 +177,20 @@ def element_share(reduction: str, count: int) -> float:
 
 
 def _picked(x: Any, classes: Any) -> Any:
-    """x[i, classes[i]] for each row i of x (N, C), or x[classes] for a single sample x (C,)."""
-    return x[classes] if x.ndim == 1 else x[get_array_module(x).arange(x.shape[0]), classes]
+    """x[i, classes[i]] for each row i of x (N, C), or x[classes] for a single sample x (C,).
+
+    On the CPU the classes were checked to be in range before. On a GPU reading them would stall
+    the device (and CuPy wraps an index out of range around), so there a class out of range
+    picks NaN: the loss shows it instead of being silently wrong."""
+    xp = get_array_module(x)
+    if xp is np:
+        return _rows_at(x, classes, xp)
+    valid = (classes >= 0) & (classes < x.shape[-1])
+    return xp.where(valid, _rows_at(x, xp.where(valid, classes, 0), xp), xp.asarray(xp.nan, dtype=x.dtype))
+
+
+def _rows_at(x: Any, classes: Any, xp: Any) -> Any:
+    return x[classes] if x.ndim == 1 else x[xp.arange(x.shape[0]), classes]
 
 
 def _one_hot(classes: Any, count: int, like: Any) -> Any:

@@ -280,7 +280,7 @@ _ERRORS: dict[str, tuple[ErrorInput, ...]] = {
 
 # ----------------------------------------------------------------------------- the table
 POSITIVE: Domain = (0.2, 4.0)
-PROBABILITY: Domain = (0.0, 1.0)
+PROBABILITY: Domain = (0.0, 1.0)  # bce_with_logits' targets; binary_cross_entropy refuses a step outside
 
 # fmt: off
 OP_SPECS: tuple[OpSpec, ...] = (
@@ -394,7 +394,7 @@ OP_SPECS: tuple[OpSpec, ...] = (
     OpSpec("l1_loss", lambda lib, x, t, reduction="mean": lib.nn.functional.l1_loss(
         x, t, reduction=reduction), _l1_loss, "pair_loss", 2, distinct=True, smooth=False),
     OpSpec("binary_cross_entropy", lambda lib, x, t, reduction="mean": lib.nn.functional.binary_cross_entropy(
-        x, t, reduction=reduction), _binary_cross_entropy, "pair_loss", 2, domain=((0.05, 0.95), PROBABILITY)),
+        x, t, reduction=reduction), _binary_cross_entropy, "pair_loss", 2, domain=((0.05, 0.95), (0.02, 0.98))),
     OpSpec("bce_with_logits", lambda lib, x, t, reduction="mean": lib.nn.functional.binary_cross_entropy_with_logits(
         x, t, reduction=reduction), _bce_with_logits, "pair_loss", 2, domain=((-4.0, 4.0), PROBABILITY)),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,12 @@ def bad_call(spec: OpSpec, what: str, make: Make, error: Any, match: str) -> Err
         return spec.fn(*inputs, **params)
 
     return ErrorInput(spec.name, what, call, error, match)
+
+
+def cpu_only(row: ErrorInput) -> ErrorInput:
+    """``row`` checked on the CPU only: on a GPU the op gives NaN instead (reading the values to
+    raise would stall the device), which tests/test_edge_inputs.py shows."""
+    return replace(row, devices=("cpu",))
 
 
 def tensor(device: str, shape: tuple[int, ...] = (), dtype: str = "float64", fill: Any = None) -> tg.Tensor:
@@ -212,8 +219,8 @@ def _class_loss(spec: OpSpec) -> tuple[ErrorInput, ...]:
         return lambda d: ((tensor(d, (2, 3)),), {"target": tg.tensor(target, device=d), "reduction": reduction})
 
     return (
-        bad_call(spec, "a class index too large", logits_and([0, 3]), IndexError, r"3.*0.*2|class.*3"),
-        bad_call(spec, "a negative class index", logits_and([-1, 0]), IndexError, r"-1"),
+        cpu_only(bad_call(spec, "a class index too large", logits_and([0, 3]), IndexError, r"class 3.*3 classes")),
+        cpu_only(bad_call(spec, "a negative class index", logits_and([-1, 0]), IndexError, r"class -1")),
         bad_call(spec, "float targets", logits_and([0.0, 1.0]), TypeError, r"(?i)int.*float"),
         bad_call(spec, "one target per sample, too few", logits_and([0]), ValueError, r"2.*1|\(2, 3\).*\(1,\)"),
         bad_call(spec, "an unknown reduction", logits_and([0, 1], "average"), ValueError, r"mean.*sum.*none.*average"),
