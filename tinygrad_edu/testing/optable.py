@@ -274,7 +274,7 @@ _ERRORS: dict[str, tuple[ErrorInput, ...]] = {
     "flatten": (_refused("flatten", "start after end", lambda x: x.flatten(1, 0), ValueError,
                          r"start_axis 1 comes after end_axis 0"),),
     "dropout_fixed_mask": (_refused("dropout_fixed_mask", "p above 1", lambda x: tinygrad_edu.nn.functional.dropout(
-        x, 1.5), ValueError, r"p must be a probability in \[0, 1\], got 1.5"),),
+        x, 1.5), ValueError, r"dropout.*between 0 and 1, but got 1.5"),),
 }  # fmt: skip
 
 
