@@ -518,10 +518,24 @@ def test_early_stopping_rejects_bad_settings():
         EarlyStopping(patience=-1)
 
 
-def test_early_stopping_names_a_missing_monitor():
-    x, y = line_data(40)
-    with pytest.raises(KeyError, match=r"'val_loss'.*val_loader"):
-        quiet_fit(small_mlp(), batches(x, y), epochs=2, callbacks=[EarlyStopping("val_loss")])
+class _NeverIterated:
+    """A loader that fails the test if ``fit`` starts an epoch: the argument check must come first."""
+
+    def __iter__(self):
+        raise AssertionError("fit started training before checking its arguments")
+
+
+@pytest.mark.parametrize(
+    ("monitor", "val_loader", "pattern"),
+    [
+        ("val_loss", None, r"fit will not log 'val_loss' \(val_ results need a val_loader\).*\['loss'\]"),
+        ("val_acc", _NeverIterated(), r"fit will not log 'val_acc'; it logs \['loss', 'val_loss'\]"),
+    ],
+)
+def test_early_stopping_names_a_missing_monitor_before_training(monitor, val_loader, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        train_module.fit(small_mlp(), _NeverIterated(), nn.MSELoss(), optim.SGD(small_mlp().parameters(), lr=0.1), epochs=2,
+            val_loader=val_loader, callbacks=[EarlyStopping(monitor)], verbose=False)  # fmt: skip
 
 
 @pytest.mark.parametrize("restore", [True, False])

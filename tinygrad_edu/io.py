@@ -640,6 +640,8 @@ def _temporary_path(path: Path) -> Path:
 
 def _prepared_target(path: str | os.PathLike) -> Path:
     """``path``, with its missing parent directories created; a clear error when it cannot be a file."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"cannot write to {path!r}: give a file name (a str or a pathlib.Path)")
     path = Path(path)
     if path.name in ("", ".", ".."):
         raise ValueError(f"cannot write {path}: give a file name, not a directory")

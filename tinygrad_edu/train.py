@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import numbers
 import os
 import sys
 import time
@@ -43,6 +44,12 @@ def accuracy(output: Tensor, target: Tensor, threshold: float = 0.5) -> Any:
     the training loop adds up over the epoch and divides by the number of samples.
     """
     scores, labels = output.array, target.array
+    samples = scores.shape[0] if scores.ndim >= 2 and scores.shape[-1] > 1 else scores.size
+    if samples != labels.size:
+        raise ValueError(
+            f"accuracy: {samples} predictions (output of shape {tuple(output.shape)}) for {labels.size} "
+            f"targets (shape {tuple(target.shape)}); give one target per sample"
+        )
     if scores.ndim >= 2 and scores.shape[-1] > 1:
         predicted = scores.argmax(axis=-1)
     else:
@@ -165,6 +172,11 @@ class Callback:
 
     stop_training = False
 
+    def monitored(self) -> tuple[str, ...]:
+        """The names of the results this callback reads from ``logs``; ``fit`` checks that it
+        logs each one before training starts."""
+        return ()
+
     def on_train_begin(self, model: Module) -> None: ...
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], model: Module) -> None: ...
@@ -187,14 +199,20 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
     ) -> None:
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be the name of a result such as 'val_loss', got {monitor!r}")
         if mode == "auto":
             mode = "max" if "acc" in monitor else "min"
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min', 'max' or 'auto', got {mode!r}")
-        if patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        _check_count("EarlyStopping", "patience", patience, lowest=0)
+        if not isinstance(min_delta, numbers.Real) or not math.isfinite(min_delta):
+            raise TypeError(f"EarlyStopping: min_delta must be a finite number, got {min_delta!r}")
         self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, abs(min_delta), mode
         self.restore_best_weights = restore_best_weights
+
+    def monitored(self) -> tuple[str, ...]:
+        return (self.monitor,)
 
     def on_train_begin(self, model: Module) -> None:
         self.best = math.inf if self.mode == "min" else -math.inf
@@ -274,13 +292,16 @@ def train_epoch(
     progress: bool | str = "auto",
 ) -> dict[str, float]:
     """One pass over ``loader``: forward, loss, backward, step for every mini-batch."""
+    _check_parts("train_epoch", model, loss_fn, {"loader": loader})
+    _check_optimizer("train_epoch", optimizer)
     model.train()
     totals = _Totals(metrics, loss_fn)
     batches = len(loader) if hasattr(loader, "__len__") else 0
     samples_total = len(getattr(loader, "dataset", ())) if hasattr(loader, "dataset") else 0
     bar = _Progress(_progress_wanted(progress), batches, epoch, epochs)
     try:
-        for index, (x, y) in enumerate(loader):
+        for index, batch in enumerate(loader):
+            x, y = _inputs_and_targets(batch, index, "fit")
             optimizer.zero_grad()
             output = model(x)  # forward pass
             loss = loss_fn(output, y)
@@ -304,13 +325,15 @@ def evaluate(
     metrics: Metrics | str = "auto",
 ) -> dict[str, float]:
     """Mean loss and metrics over ``loader`` in eval mode, without recording a graph."""
+    _check_parts("evaluate", model, loss_fn, {"loader": loader})
     metrics = _resolve_metrics(metrics, loss_fn)
     was_training = model.training
     model.eval()
     totals = _Totals(metrics, loss_fn)
     try:
         with no_grad():
-            for x, y in loader:
+            for index, batch in enumerate(loader):
+                x, y = _inputs_and_targets(batch, index, "evaluate")
                 output = model(x)
                 totals.add(loss_fn(output, y), output, y)
     finally:
@@ -337,9 +360,16 @@ def fit(
     with a ``val_`` prefix. ``log_interval`` prints a line every that many batches, as the classic
     PyTorch examples do. ``progress`` shows a tqdm bar ("auto": only on a terminal).
     """
-    if epochs < 1:
-        raise ValueError(f"fit: epochs must be at least 1, got {epochs}")
+    _check_count("fit", "epochs", epochs, lowest=1)
+    if log_interval is not None:
+        _check_count("fit", "log_interval", log_interval, lowest=1)
+    _check_parts("fit", model, loss_fn, {"train_loader": train_loader, "val_loader": val_loader})
+    _check_optimizer("fit", optimizer)
+    for callback in callbacks:
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks must be Callback objects such as EarlyStopping(), got {callback!r}")
     metric_functions = _resolve_metrics(metrics, loss_fn)
+    _check_monitored(callbacks, ["loss", *metric_functions], val_loader is not None)
     history = History()
     for callback in callbacks:
         callback.on_train_begin(model)
@@ -368,21 +398,80 @@ def fit(
     return history
 
 
+# ----------------------------------------------------------------------------- checks of fit's arguments
+def _check_count(where: str, name: str, value: Any, lowest: int) -> None:
+    """``value`` must be a whole number (not a bool), at least ``lowest``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if value < lowest:
+        raise ValueError(f"{where}: {name} must be at least {lowest}, got {value}")
+
+
+def _check_parts(where: str, model: Any, loss_fn: Any, loaders: dict[str, Any]) -> None:
+    """Each piece the loop is given must be the kind of thing it will use, before the first batch."""
+    if not isinstance(model, Module):
+        raise TypeError(f"{where}: model must be an nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"{where}: loss_fn must be callable, such as nn.CrossEntropyLoss(), got {loss_fn!r}")
+    for name, loader in loaders.items():
+        if name != "val_loader" or loader is not None:
+            if not isinstance(loader, Iterable):
+                raise TypeError(f"{where}: {name} must be an iterable of (inputs, targets) batches, got {loader!r}")
+
+
+def _check_optimizer(where: str, optimizer: Any) -> None:
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(
+            f"{where}: optimizer must have step() and zero_grad(), such as optim.SGD(model.parameters(), lr=0.01), "
+            f"got {optimizer!r}"
+        )
+
+
+def _check_monitored(callbacks: Sequence[Callback], names: list[str], validating: bool) -> None:
+    """Refuse a callback that reads a result ``fit`` will not log, before training rather than after an epoch."""
+    logged = names + [f"val_{name}" for name in names] if validating else names
+    for callback in callbacks:
+        for name in callback.monitored():
+            if name not in logged:
+                hint = " (val_ results need a val_loader)" if name.startswith("val_") and not validating else ""
+                raise ValueError(f"{type(callback).__name__}: fit will not log {name!r}{hint}; it logs {logged}")
+
+
+def _inputs_and_targets(batch: Any, index: int, where: str) -> tuple[Any, Any]:
+    """A batch is a pair ``(inputs, targets)``, as a DataLoader over a TensorDataset of two gives."""
+    if not isinstance(batch, Sequence) or len(batch) != 2:
+        got = f"a {type(batch).__name__} of {len(batch)}" if isinstance(batch, Sequence) else type(batch).__name__
+        raise TypeError(
+            f"{where}: batch {index} is {got}, but each batch must be (inputs, targets): "
+            "a DataLoader over TensorDataset(x, y) gives such pairs"
+        )
+    return batch[0], batch[1]
+
+
 # ----------------------------------------------------------------------------- plots
 def plot_history(
     history: History, path: str | os.PathLike, title: str | None = None, val_label: str = "validation"
 ) -> None:
-    """Save the loss and accuracy curves (train vs ``val_label``, per epoch) as a PNG (needs matplotlib).
+    """Save the loss and accuracy curves (train vs ``val_label``, per epoch) as an image (needs
+    matplotlib) in the format the suffix names: .png, .svg or .pdf.
 
     ``val_label`` names the ``val_`` curves, e.g. "test" when the test set was evaluated each epoch.
     """
+    image_format = _image_format(path)
+    if not isinstance(history, History):
+        raise TypeError(f"plot_history: expected the History that fit() returns, got {type(history).__name__}")
+    panels = [name for name in ("loss", "accuracy") if name in history.history]
+    if not history.epochs or not panels:
+        raise ValueError(
+            f"plot_history: nothing to draw: the history has no epochs of loss or accuracy "
+            f"(results logged: {sorted(history.history)}); plot after fit() has run an epoch"
+        )
     try:  # a Figure with its own Agg canvas: no pyplot, so the user's backend (e.g. Jupyter's) is untouched
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
     except ImportError as error:
         raise ImportError('plot_history needs matplotlib: pip install "tinygrad_edu[train]"') from error
-    panels = [name for name in ("loss", "accuracy") if name in history.history]
     figure = Figure(figsize=(5.5 * len(panels), 4))
     FigureCanvasAgg(figure)
     axes = figure.subplots(1, len(panels), squeeze=False)
@@ -400,4 +489,20 @@ def plot_history(
         figure.suptitle(title)
     figure.tight_layout()
     with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=100)
+        figure.savefig(temporary, format=image_format, dpi=100)
+
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
+def _image_format(path: str | os.PathLike) -> str:
+    """The image format a file name asks for, by its suffix."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"plot_history: path must be a file name, got {path!r}")
+    suffix = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    if suffix not in IMAGE_FORMATS:
+        raise ValueError(
+            f"plot_history: cannot tell the image format of {os.fspath(path)!r}; end the name with "
+            f"{', '.join('.' + name for name in IMAGE_FORMATS)}"
+        )
+    return suffix

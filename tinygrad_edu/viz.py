@@ -99,6 +99,8 @@ def record_modules(model: Module | None = None) -> Iterator[None]:
     nothing of this; the labels live in viz, held weakly, so they never keep a graph alive.
     """
     global _recorder
+    if model is not None and not isinstance(model, Module):
+        raise TypeError(f"record_modules: model must be an nn.Module (or None), got {type(model).__name__}")
     recorder = _ModuleRecorder(model)
     outer, _recorder = _recorder, recorder
     try:
@@ -270,7 +272,13 @@ def to_dot(
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"to_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
+        raise ValueError(f"to_dot: max_nodes must be a whole number >= 1, or None for no limit; got {max_nodes!r}")
+    if model is not None and not isinstance(model, Module):
+        raise TypeError(f"to_dot: model must be the nn.Module whose parameters to name, got {type(model).__name__}")
     outputs = _as_tensor_list(tensors)
+    if max_nodes is not None and not collapse_modules:
+        _refuse_far_more_than(outputs, max_nodes)
     drawing = _build(outputs, _tensor_names(model, names), show_shapes, show_data, show_grads)
     shown = _collapse(drawing) if collapse_modules else drawing
     if max_nodes is not None and len(shown.nodes) > max_nodes:
@@ -301,6 +309,8 @@ def render(
     the DOT text, which needs no Graphviz) unless ``format`` is given. The file is written
     atomically: an error never leaves a half-written picture.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"render: path must be a file name such as 'graph.svg', got {path!r}")
     path = Path(path)
     kind = (format or path.suffix.lstrip(".")).lower()
     if kind in ("dot", "gv"):
@@ -350,6 +360,8 @@ class _Drawing:
 
 
 def _as_tensor_list(tensors: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    if not isinstance(tensors, Tensor | Sequence):
+        raise TypeError(f"to_dot: expected a Tensor or a list of Tensors to draw, got {type(tensors).__name__}")
     outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     for i, tensor in enumerate(outputs):
         if not isinstance(tensor, Tensor):
@@ -545,6 +557,29 @@ def _collapse(drawing: _Drawing) -> _Drawing:
     return _Drawing(nodes, list(edges))
 
 
+def _refuse_far_more_than(outputs: list[Tensor], max_nodes: int) -> None:
+    """Count the drawing's nodes (a tensor, and the op that made it) only up to 20 times
+    ``max_nodes``, so a huge graph is refused at once instead of after it was laid out in full (a
+    graph below that is laid out, and a refusal then gives its exact size)."""
+    limit = 20 * max_nodes
+    count, seen, stack = 0, set(), list(outputs)
+    while stack and count <= limit:
+        tensor = stack.pop()
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        count += 1 if tensor._ctx is None else 2
+        stack.extend(_tensor_inputs(tensor))
+    if count > limit:
+        raise ValueError(
+            f"to_dot: the drawing would have more than {limit:,} nodes (counting stopped there), far more than "
+            f"max_nodes={max_nodes:,}; "
+            "Graphviz gets slow and the picture unreadable past a few hundred nodes. Run the forward pass "
+            "inside tg.viz.record_modules(model) and pass collapse_modules=True for one node per module, "
+            "draw a smaller part of the graph, or pass a larger max_nodes (None for no limit)."
+        )
+
+
 def _too_large_message(drawing: _Drawing, shown: _Drawing, max_nodes: int, collapsed: bool) -> str:
     ops = sum(node.kind == "op" for node in drawing.nodes)
     message = (
@@ -623,8 +658,15 @@ def _node_statement(node: _Node) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text for an HTML-like label: &, < and > escaped, line breaks as <BR/>."""
-    return "<BR/>".join(html.escape(line, quote=False) for line in text.split("\n"))
+    """Text for an HTML-like label: &, < and > escaped, line breaks as <BR/>, and other control
+    characters (which Graphviz refuses) written out as Python would, e.g. ``\\x1b``."""
+    return "<BR/>".join(html.escape(_printable(line), quote=False) for line in text.split("\n"))
+
+
+def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def _shape_text(tensor: Tensor) -> str:
