@@ -533,9 +533,12 @@ class _NeverIterated:
     ],
 )
 def test_early_stopping_names_a_missing_monitor_before_training(monitor, val_loader, pattern):
+    model = small_mlp()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match=pattern):
-        train_module.fit(small_mlp(), _NeverIterated(), nn.MSELoss(), optim.SGD(small_mlp().parameters(), lr=0.1), epochs=2,
-            val_loader=val_loader, callbacks=[EarlyStopping(monitor)], verbose=False)  # fmt: skip
+        train_module.fit(
+            model, _NeverIterated(), nn.MSELoss(), optimizer, 2, val_loader, [EarlyStopping(monitor)], verbose=False
+        )
 
 
 @pytest.mark.parametrize("restore", [True, False])
@@ -716,3 +719,13 @@ def test_default_metrics_give_accuracy_for_classification_and_nothing_for_regres
     regression = evaluate(nn.Linear(2, 1), batches(x, y.astype(np.float32).reshape(-1, 1)), nn.MSELoss())
     assert set(classifier) == {"loss", "accuracy"}
     assert set(regression) == {"loss"}  # "accuracy" of a regression would be a meaningless 0.0
+
+
+@pytest.mark.parametrize(("suffix", "start"), [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
+def test_plot_history_writes_the_format_its_suffix_names(tmp_path: Path, suffix: str, start: bytes) -> None:
+    history = train_module.History()
+    for epoch in (1, 2):
+        history.record(epoch, {"loss": 1.0 / epoch, "accuracy": 0.5 * epoch}, 0.1)
+    path = tmp_path / f"curves{suffix}"
+    train_module.plot_history(history, path)
+    assert path.read_bytes().startswith(start)

@@ -490,3 +490,22 @@ def test_a_20000_op_graph_is_labelled_without_recursion_in_linear_time() -> None
     small = min(record(5_000)[1] for _ in range(3))
     large = min(record(20_000)[1] for _ in range(3))
     assert large < 8 * small + 0.05  # about 4 times if linear, 16 if quadratic
+
+
+def test_a_huge_graph_is_refused_before_it_is_laid_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting stops at 20 * max_nodes: a 100,000-op chain is refused without building its drawing."""
+    y = chain(100_000)
+    monkeypatch.setattr(viz, "_build", lambda *args: pytest.fail("the drawing was built before refusing"))
+    with pytest.raises(ValueError, match=r"more than 10,000 nodes \(counting stopped there\).*max_nodes=500"):
+        viz.to_dot(y)
+
+
+@needs_dot
+def test_names_with_control_characters_are_drawn_escaped(tmp_path: Path) -> None:
+    """Graphviz refuses control characters in a label: they are written out as Python would."""
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).sum()
+    dot = viz.to_dot(y, names={"x\x1b[31m\x00": x})
+    assert "x\\x1b[31m\\x00" in dot and "\x1b" not in dot
+    svg = viz.render(y, tmp_path / "graph.svg", names={"x\x1b[31m\x00": x}).read_text()
+    assert "x\\x1b[31m\\x00" in svg
