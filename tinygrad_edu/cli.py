@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data-root", default=None, help="folder with the IDX .gz files (default: search, then download)"
     )
-    train.add_argument("--hidden", type=positive_int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes")
+    train.add_argument(
+        "--hidden", type=positive_int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes"
+    )
     train.add_argument("--activation", default="relu", choices=sorted(recipes.ACTIVATIONS))
     train.add_argument("--dropout", type=fraction, default=0.0, help="dropout after each hidden layer")
     train.add_argument("--batch-norm", action="store_true", help="BatchNorm1d after each hidden Linear")
@@ -123,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
         "MLP, with parameter names and one box per module. The format follows the file name: .svg, .png, .pdf, "
         "or .dot (DOT text, needs no Graphviz).",
     )
-    graph.add_argument("--hidden", type=positive_int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes")
+    graph.add_argument(
+        "--hidden", type=positive_int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes"
+    )
     graph.add_argument("--batch-size", type=positive_int, default=64)
     graph.add_argument("--collapse", action="store_true", help="one node per module instead of its ops")
     graph.add_argument("--out", default="runs/graph/mlp_graph.svg", help="output file (.svg, .png, .pdf or .dot)")
@@ -141,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["gradcheck"]:  # the suite parses its own options (argparse cannot pass them through)
         from .testing.suite import main as gradcheck_suite
 
-        return gradcheck_suite(argv[1:])
+        return gradcheck_suite(argv[1:], prog="tinygrad-edu gradcheck")
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = command_parsers(parser)
