@@ -28,12 +28,12 @@ class UsageError(Exception):
     ``__cause__`` is the ``SystemExit``."""
 
 
-class _StartedWork(Exception):
+class _StartedWorkError(Exception):
     """Raised in place of a command's work: no command catches it, as it does the errors of drawing."""
 
 
 def _started_work(*args: object, **kwargs: object) -> None:
-    raise _StartedWork("the command started its work before refusing the bad option")
+    raise _StartedWorkError("the command started its work before refusing the bad option")
 
 
 def _run(argv: list[str], folder: Path) -> None:
