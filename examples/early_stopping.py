@@ -22,18 +22,21 @@ import time
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.cli import non_negative_int, positive_float, positive_int
 from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.recipes import normalize_images
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-size", type=int, default=1000, help="training images (few, so that it overfits)")
-    parser.add_argument("--val-size", type=int, default=2000, help="validation images")
-    parser.add_argument("--max-epochs", type=int, default=50)
-    parser.add_argument("--patience", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=3e-4, help="Adam learning rate")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--train-size", type=positive_int, default=1000, help="training images (few, so that it overfits)"
+    )
+    parser.add_argument("--val-size", type=positive_int, default=2000, help="validation images")
+    parser.add_argument("--max-epochs", type=positive_int, default=50)
+    parser.add_argument("--patience", type=non_negative_int, default=3)
+    parser.add_argument("--lr", type=positive_float, default=3e-4, help="Adam learning rate")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--quick", action="store_true", help="500 training images")
     args = parser.parse_args()
     if args.quick:

@@ -40,6 +40,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.cli import non_negative_int, positive_float, positive_int
 from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.recipes import normalize_images
 
@@ -103,12 +104,12 @@ def test(model: nn.Module, loader: DataLoader, loss_fn: nn.Module) -> tuple[floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--log-interval", type=int, default=40, help="print a batch line every N batches")
-    parser.add_argument("--train-samples", type=int, default=None, help="use only the first N training images")
+    parser.add_argument("--epochs", type=positive_int, default=20)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--lr", type=positive_float, default=0.01)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--log-interval", type=positive_int, default=40, help="print a batch line every N batches")
+    parser.add_argument("--train-samples", type=positive_int, default=None, help="use only the first N training images")
     parser.add_argument("--quick", action="store_true", help="2 epochs on 10,000 training images")
     parser.add_argument("--out", type=Path, default=Path("runs/fashion_mnist_dnn"), help="output folder")
     parser.add_argument("--device", default="cpu", help="cpu, or cuda for an NVIDIA GPU (needs CuPy)")

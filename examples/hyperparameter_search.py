@@ -34,6 +34,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.cli import non_negative_int, positive_float, positive_int
 from tinygrad_edu.data import DataLoader, TensorDataset, train_val_split
 from tinygrad_edu.recipes import build_mlp, load_classification
 
@@ -89,14 +90,20 @@ def run_trial(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=["fashion-mnist", "two-moons", "spirals"], default="fashion-mnist")
-    parser.add_argument("--trials", type=int, default=16)
-    parser.add_argument("--epochs", type=int, default=None, help="epochs per trial (default 3; 40 on the toy sets)")
-    parser.add_argument("--train-size", type=int, default=20_000, help="Fashion-MNIST images used (train + val)")
-    parser.add_argument("--lr-min", type=float, default=1e-4)
-    parser.add_argument("--lr-max", type=float, default=1e-1)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trials", type=positive_int, default=16)
+    parser.add_argument(
+        "--epochs", type=positive_int, default=None, help="epochs per trial (default 3; 40 on the toy sets)"
+    )
+    parser.add_argument(
+        "--train-size", type=positive_int, default=20_000, help="Fashion-MNIST images used (train + val)"
+    )
+    parser.add_argument("--lr-min", type=positive_float, default=1e-4)
+    parser.add_argument("--lr-max", type=positive_float, default=1e-1)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--quick", action="store_true", help="4 short trials (1 epoch on 3,000 images)")
     args = parser.parse_args()
+    if args.lr_min > args.lr_max:
+        parser.error(f"--lr-min {args.lr_min} is above --lr-max {args.lr_max}")
     toy = args.dataset != "fashion-mnist"
     if args.quick:
         args.trials, args.train_size = 4, 3_000

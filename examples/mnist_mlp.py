@@ -32,6 +32,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.cli import non_negative_int, positive_int
 from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.recipes import normalize_images
 
@@ -61,8 +62,8 @@ def main() -> None:
     parser.add_argument("--dataset", choices=sorted(LOADERS), default="mnist")
     parser.add_argument("--data-root", default=None, help="a folder that holds the four .gz files")
     parser.add_argument("--no-download", action="store_true", help="never try to download missing files")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=positive_int, default=10)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--quick", action="store_true", help="2 epochs on 10,000 training images")
     args = parser.parse_args()
     tg.manual_seed(args.seed)

@@ -31,6 +31,7 @@ import argparse
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu.cli import non_negative_int, positive_float, positive_int
 
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 GATES = {
@@ -117,9 +118,9 @@ def best_random_line(targets: np.ndarray, trials: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lr", type=float, default=0.1, help="learning rate of the perceptron rule")
-    parser.add_argument("--max-epochs", type=int, default=100, help="give up after this many epochs")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=positive_float, default=0.1, help="learning rate of the perceptron rule")
+    parser.add_argument("--max-epochs", type=positive_int, default=100, help="give up after this many epochs")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     args = parser.parse_args()
     tg.manual_seed(args.seed)
 

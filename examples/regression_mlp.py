@@ -32,6 +32,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.cli import non_negative_int, positive_float, positive_int
 from tinygrad_edu.data import DataLoader, TensorDataset
 
 
@@ -87,10 +88,10 @@ def save_plot(path: Path, data: tuple[np.ndarray, ...], models: dict[str, nn.Mod
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=400)
-    parser.add_argument("--outliers", type=int, default=8, help="how many training targets to corrupt")
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=positive_int, default=400)
+    parser.add_argument("--outliers", type=non_negative_int, default=8, help="how many training targets to corrupt")
+    parser.add_argument("--lr", type=positive_float, default=0.01)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--plot", type=Path, default=Path("runs/regression_mlp/fits.png"), help="PNG of the fits")
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--quick", action="store_true", help="100 epochs")

@@ -29,6 +29,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
+from tinygrad_edu.cli import non_negative_int, positive_float, positive_int
 
 
 def make_model(hidden: int) -> nn.Sequential:
@@ -67,12 +68,14 @@ def solves_xor(model: nn.Module, x: tg.Tensor, y_np: np.ndarray) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=1000)
-    parser.add_argument("--lr", type=float, default=0.05)
-    parser.add_argument("--hidden", type=int, default=2, help="hidden units (2 is the minimum for XOR)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--log-every", type=int, default=100, help="print the loss every N epochs")
-    parser.add_argument("--scan", type=int, default=0, help="instead: train seeds 0..N-1 and count the successes")
+    parser.add_argument("--epochs", type=positive_int, default=1000)
+    parser.add_argument("--lr", type=positive_float, default=0.05)
+    parser.add_argument("--hidden", type=positive_int, default=2, help="hidden units (2 is the minimum for XOR)")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--log-every", type=positive_int, default=100, help="print the loss every N epochs")
+    parser.add_argument(
+        "--scan", type=non_negative_int, default=0, help="instead: train seeds 0..N-1 and count the successes"
+    )
     args = parser.parse_args()
 
     x_np, y_np = tg.data.xor()  # four points, labels 0 1 1 0

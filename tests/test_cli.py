@@ -7,6 +7,7 @@ weights, history, results and curves in the output folder.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import optim, recipes
+from tinygrad_edu import cli, optim, recipes
 from tinygrad_edu.cli import main
 from tinygrad_edu.data import datasets
 from tinygrad_edu.train import evaluate
@@ -218,3 +219,71 @@ def test_momentum_with_adam_is_refused_instead_of_ignored():
 
     with pytest.raises(ValueError, match=r"momentum.*sgd and rmsprop"):
         recipes.make_optimizer("adam", [tg.Tensor([1.0], requires_grad=True)], lr=0.1, momentum=0.9)
+
+
+# ----------------------------------------------------------------------------- bad options
+def refusal(capsys, monkeypatch, argv: list[str]) -> str:
+    """What ``main(argv)`` wrote to stderr as it exited with status 2, before loading any data."""
+    loaded = []
+    monkeypatch.setattr(recipes, "load_classification", lambda *args, **kwargs: loaded.append(args))
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert not loaded
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", ["-5", "0"])
+def test_a_limit_below_one_is_refused_instead_of_dropping_the_last_samples(tmp_path, capsys, monkeypatch, limit):
+    err = refusal(capsys, monkeypatch, ["train", "--dataset", "two-moons", "--limit", limit, "--out", str(tmp_path)])
+    assert err.endswith(f"tinygrad-edu train: error: argument --limit: must be a positive integer, got {limit}\n")
+
+
+def test_a_bad_option_gets_the_usage_and_one_error_line(tmp_path, capsys, monkeypatch):
+    err = refusal(capsys, monkeypatch, ["train", "--epochs", "-1", "--out", str(tmp_path)])
+    lines = err.splitlines()
+    assert lines[0].startswith("usage: tinygrad-edu train")
+    assert [line for line in lines if "error" in line] == [
+        "tinygrad-edu train: error: argument --epochs: must be a positive integer, got -1"
+    ]
+    assert lines[-1].startswith("tinygrad-edu train: error:") and "Traceback" not in err
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    out = tmp_path / "notes.txt" / "run"
+    err = refusal(capsys, monkeypatch, ["train", "--dataset", "two-moons", "--out", str(out)])
+    assert f"argument --out: cannot write files in {out}: Not a directory" in err
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes in read-only folders")
+def test_a_read_only_output_folder_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    tmp_path.chmod(0o500)
+    try:
+        err = refusal(capsys, monkeypatch, ["train", "--dataset", "two-moons", "--out", str(tmp_path)])
+    finally:
+        tmp_path.chmod(0o700)
+    assert "argument --out: cannot write files in" in err and "Permission denied" in err
+
+
+def test_the_output_check_leaves_no_file_behind(tmp_path):
+    assert cli.unwritable_folder(tmp_path / "new") is None
+    assert list((tmp_path / "new").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("convert", "good", "bad"),
+    [
+        ("positive_int", {"3": 3}, ["0", "-1", "1.5", "x"]),
+        ("non_negative_int", {"0": 0, "7": 7}, ["-1", "2.0"]),
+        ("positive_float", {"0.01": 0.01, "1e3": 1000.0}, ["0", "-1", "nan", "inf"]),
+        ("non_negative_float", {"0": 0.0, "0.9": 0.9}, ["-0.5", "nan", "-inf"]),
+        ("fraction", {"0": 0.0, "0.999": 0.999}, ["1", "1.5", "-0.1", "nan"]),
+    ],
+)
+def test_argument_types(convert, good, bad):
+    check = getattr(cli, convert)
+    assert {text: check(text) for text in good} == good
+    for text in bad:
+        with pytest.raises(argparse.ArgumentTypeError, match=rf"^must be .*, got {re.escape(text)}$"):
+            check(text)

@@ -48,3 +48,13 @@ def test_autograd_basics_descends_to_the_line_by_hand():
     assert learned is not None, out
     w1, w2, b = map(float, learned.groups())
     assert abs(w1 - 2) < 0.01 and abs(w2 + 1) < 0.01 and abs(b - 1) < 0.01
+
+
+def test_examples_refuse_bad_numbers_before_running():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name, flag, value in [("xor_mlp.py", "--epochs", "0"), ("perceptron.py", "--lr", "nan")]:
+        completed = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / name), flag, value], capture_output=True, text=True, env=env
+        )
+        assert completed.returncode == 2 and not completed.stdout
+        assert completed.stderr.splitlines()[-1].startswith(f"{name}: error: argument {flag}: must be a positive")

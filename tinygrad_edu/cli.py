@@ -5,23 +5,80 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
 import tinygrad_edu as tg
 
-from . import backend, nn, recipes
+from . import backend, nn, recipes, viz
 from .data import DataLoader, TensorDataset, train_val_split
 from .io import write_bytes_atomically
 from .train import EarlyStopping, History, evaluate, fit, plot_history
 
+_Number = TypeVar("_Number", int, float)
+GRAPH_SUFFIXES = (*viz.FORMATS, "dot", "gv")  # what viz.render can write
 
-def _parser() -> argparse.ArgumentParser:
+
+# ----------------------------------------------------------------------------- argument types
+def _number(text: str, convert: Callable[[str], _Number], accept: Callable[[_Number], bool], what: str) -> _Number:
+    """``text`` converted, if it is a number that ``accept``s; else argparse's usage error saying ``what``."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = None
+    if value is None or not accept(value):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type=``: an integer >= 1 (epochs, batch sizes, layer widths, sample counts)."""
+    return _number(text, int, lambda value: value > 0, "a positive integer")
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse ``type=``: an integer >= 0 (seeds, patience)."""
+    return _number(text, int, lambda value: value >= 0, "a non-negative integer")
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type=``: a finite number > 0 (learning rates)."""
+    return _number(text, float, lambda value: math.isfinite(value) and value > 0, "a positive number")
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse ``type=``: a finite number >= 0 (momentum)."""
+    return _number(text, float, lambda value: math.isfinite(value) and value >= 0, "a non-negative number")
+
+
+def fraction(text: str) -> float:
+    """An argparse ``type=``: a share in [0, 1) (dropout, the share held out for validation)."""
+    return _number(text, float, lambda value: 0 <= value < 1, "a number in [0, 1)")
+
+
+def unwritable_folder(folder: str | Path) -> str | None:
+    """Why files cannot be written in ``folder`` (created if missing), or None if they can: checked
+    before any work, so that a run does not fail at its very end."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):  # removed as it closes
+            pass
+    except FileExistsError:
+        return f"cannot write files in {folder}: it is a file, not a folder"
+    except OSError as error:
+        return f"cannot write files in {folder}: {error.strerror or error}"
+    return None
+
+
+# ----------------------------------------------------------------------------- the parser
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinygrad-edu", description="A readable autograd engine for learning.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -35,27 +92,29 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data-root", default=None, help="folder with the IDX .gz files (default: search, then download)"
     )
-    train.add_argument("--hidden", type=int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes")
+    train.add_argument(
+        "--hidden", type=positive_int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes"
+    )
     train.add_argument("--activation", default="relu", choices=sorted(recipes.ACTIVATIONS))
-    train.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer")
+    train.add_argument("--dropout", type=fraction, default=0.0, help="dropout after each hidden layer")
     train.add_argument("--batch-norm", action="store_true", help="BatchNorm1d after each hidden Linear")
     train.add_argument("--optimizer", default="sgd", choices=sorted(recipes.OPTIMIZERS))
-    train.add_argument("--lr", type=float, default=0.01, help="learning rate")
-    train.add_argument("--momentum", type=float, default=0.0, help="momentum (sgd, rmsprop)")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--epochs", type=int, default=20)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--lr", type=positive_float, default=0.01, help="learning rate")
+    train.add_argument("--momentum", type=non_negative_float, default=0.0, help="momentum (sgd, rmsprop)")
+    train.add_argument("--batch-size", type=positive_int, default=64)
+    train.add_argument("--epochs", type=positive_int, default=20)
+    train.add_argument("--seed", type=non_negative_int, default=0)
     train.add_argument("--device", default="cpu", help="cpu or cuda")
-    train.add_argument("--limit", type=int, default=None, help="train on the first N training samples only")
-    train.add_argument("--val-fraction", type=float, default=0.0, help="hold out this share of training data")
+    train.add_argument("--limit", type=positive_int, default=None, help="train on the first N training samples only")
+    train.add_argument("--val-fraction", type=fraction, default=0.0, help="hold out this share of training data")
     train.add_argument(
         "--early-stopping",
-        type=int,
+        type=non_negative_int,
         default=None,
         metavar="PATIENCE",
         help="stop after PATIENCE epochs without improvement of val_loss (holds out 10%% if --val-fraction is 0)",
     )
-    train.add_argument("--log-interval", type=int, default=None, help="print a line every N batches")
+    train.add_argument("--log-interval", type=positive_int, default=None, help="print a line every N batches")
     train.add_argument("--out", default=None, help="output folder (default: runs/<dataset>)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -66,8 +125,10 @@ def _parser() -> argparse.ArgumentParser:
         "MLP, with parameter names and one box per module. The format follows the file name: .svg, .png, .pdf, "
         "or .dot (DOT text, needs no Graphviz).",
     )
-    graph.add_argument("--hidden", type=int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes")
-    graph.add_argument("--batch-size", type=int, default=64)
+    graph.add_argument(
+        "--hidden", type=positive_int, nargs="*", default=list(recipes.CLASSIC_HIDDEN), help="hidden sizes"
+    )
+    graph.add_argument("--batch-size", type=positive_int, default=64)
     graph.add_argument("--collapse", action="store_true", help="one node per module instead of its ops")
     graph.add_argument("--out", default="runs/graph/mlp_graph.svg", help="output file (.svg, .png, .pdf or .dot)")
 
@@ -84,11 +145,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["gradcheck"]:  # the suite parses its own options (argparse cannot pass them through)
         from .testing.suite import main as gradcheck_suite
 
-        return gradcheck_suite(argv[1:])
-    args = _parser().parse_args(argv)
+        return gradcheck_suite(argv[1:], prog="tinygrad-edu gradcheck")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = command_parsers(parser)
     if args.command == "graph":
+        _check_graph(commands["graph"], args)
         return graph(args)
+    _check_train(commands["train"], args)
     return train(args)
+
+
+def command_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Each command's own parser, by name: its errors start with ``tinygrad-edu <command>: error:``."""
+    (commands,) = (action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    return dict(commands.choices)
+
+
+def _check_train(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse what the argument types cannot see alone, before any data is loaded."""
+    if args.data_root is not None and not Path(args.data_root).expanduser().is_dir():
+        parser.error(f"argument --data-root: {args.data_root} is not a folder; give the folder with the IDX .gz files")
+    try:
+        recipes.check_momentum(args.optimizer, args.momentum)
+    except ValueError as error:
+        parser.error(f"argument --momentum: {error}")
+    try:
+        backend.array_module(args.device)  # an unknown device, or a missing CuPy or GPU
+    except (RuntimeError, ValueError) as error:
+        parser.error(f"argument --device: {error}")
+    problem = unwritable_folder(_out_folder(args))
+    if problem:
+        parser.error(f"argument --out: {problem}")
+
+
+def _check_graph(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    if out.suffix.lstrip(".").lower() not in GRAPH_SUFFIXES:
+        parser.error(f"argument --out: cannot tell the format of {args.out}: name it .svg, .png, .pdf or .dot")
+    problem = unwritable_folder(out.parent)
+    if problem:
+        parser.error(f"argument --out: {problem}")
+
+
+def _out_folder(args: argparse.Namespace) -> Path:
+    return Path(args.out or Path("runs") / args.dataset)
 
 
 def graph(args: argparse.Namespace) -> int:
@@ -106,8 +207,6 @@ def graph(args: argparse.Namespace) -> int:
 
 def train(args: argparse.Namespace) -> int:
     """Train, evaluate on the test set, and write weights, history and curves to the output folder."""
-    if not _device_available(args.device):
-        return 2
     tg.manual_seed(args.seed)
     data = recipes.load_classification(args.dataset, root=args.data_root)
     split = _split(data, args.limit, _held_out_fraction(args))
@@ -122,7 +221,7 @@ def train(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     results = _results(evaluate(model, test_loader, loss_fn), history, seconds, args)
     _report(results)
-    out = Path(args.out or Path("runs") / args.dataset)
+    out = _out_folder(args)
     _save(out, model, args.hidden, history, results)
     _plot_curves(out / "curves.png", history, data, args.hidden, split.val_label)
     _draw_graph(out / "graph.svg", data, args)
@@ -138,16 +237,6 @@ class _Split(NamedTuple):
     x_val: np.ndarray
     y_val: np.ndarray
     val_label: str  # "validation" or "test"
-
-
-def _device_available(device: str) -> bool:
-    """Report a missing CuPy or GPU now, before loading data."""
-    try:
-        backend.array_module(device)
-    except (RuntimeError, ValueError) as error:
-        print(f"tinygrad-edu train: {error}", file=sys.stderr)
-        return False
-    return True
 
 
 def _held_out_fraction(args: argparse.Namespace) -> float:

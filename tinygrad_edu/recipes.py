@@ -22,6 +22,7 @@ from .tensor import Tensor
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU}
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # Adam and AdamW keep their own averages (betas)
 CLASSIC_HIDDEN = (1024, 128, 64)  # the classic Fashion-MNIST DNN: 784-1024-128-64-10
 TOY_DATASETS = {"two-moons": lambda: toy.two_moons(2000, noise=0.15), "spirals": lambda: toy.spirals(1500, 3, 0.2)}
 DATASETS = ("fashion-mnist", "mnist", *TOY_DATASETS)
@@ -92,13 +93,18 @@ def build_mlp(
 
 def make_optimizer(name: str, params: object, lr: float, momentum: float = 0.0) -> optim.Optimizer:
     """An optimizer by name; ``momentum`` applies to SGD and RMSprop (Adam has its own, ``betas``)."""
+    check_momentum(name, momentum)
+    if name in MOMENTUM_OPTIMIZERS:
+        return OPTIMIZERS[name](params, lr=lr, momentum=momentum)
+    return OPTIMIZERS[name](params, lr=lr)
+
+
+def check_momentum(name: str, momentum: float) -> None:
+    """Refuse an unknown optimizer, or a ``momentum`` that the optimizer would not use."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}: choose from {sorted(OPTIMIZERS)}")
-    if name in ("sgd", "rmsprop"):
-        return OPTIMIZERS[name](params, lr=lr, momentum=momentum)
-    if momentum:
+    if momentum and name not in MOMENTUM_OPTIMIZERS:
         raise ValueError(f"momentum={momentum} applies to sgd and rmsprop; {name} keeps its own averages (betas)")
-    return OPTIMIZERS[name](params, lr=lr)
 
 
 def draw_training_step(

@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..autograd import Function
+from ..cli import unwritable_folder
 from ..gradcheck import check_gradients, check_second_gradients
 from ..io import write_bytes_atomically
 from ..tensor import Tensor
@@ -694,17 +695,25 @@ def run(
 
 
 def main(
-    argv: Sequence[str] | None = None, compare_with: Callable[[argparse.Namespace], Comparison | None] | None = None
+    argv: Sequence[str] | None = None,
+    compare_with: Callable[[argparse.Namespace], Comparison | None] | None = None,
+    prog: str | None = None,
 ) -> int:
     """The suite as a script: parse ``argv`` (default ``sys.argv[1:]``), run, return the exit status.
 
     ``compare_with`` receives the parsed options and returns the ``Comparison`` to run beside ours,
     or None for ours alone (``benchmarks/gradcheck_suite.py`` passes its PyTorch comparison here).
+    ``prog`` names the command in usage and error lines (default: the script's name).
     """
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add_arguments(parser)
     arguments = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["python benchmarks/gradcheck_suite.py", *arguments])
     args = parser.parse_args(arguments)
+    problem = unwritable_folder(args.output_dir)  # refused now, not after the whole suite has run
+    if problem:
+        parser.error(f"argument --output-dir: {problem}")
     selected_specs(args)  # refuse unknown ops before a comparison spends time setting itself up
     return run(args, command, None if compare_with is None else compare_with(args))

@@ -50,8 +50,8 @@ class ErrorInput:
 def raised_by_library(error: BaseException) -> bool:
     """Whether ``error`` came from a ``raise`` statement in the library's own code (not from NumPy,
     CuPy or Python itself failing inside the library, and not from the table's own call)."""
-    if isinstance(error, SystemExit):  # the command line's way of refusing: argparse's exit code 2
-        return True
+    if isinstance(error, SystemExit) or isinstance(error.__cause__, SystemExit):  # the command line's way of
+        return True  # refusing (argparse's exit code 2), as is or as a table reports it (errors.cli.UsageError)
     frames = traceback.extract_tb(error.__traceback__)
     if not frames:
         return False
