@@ -10,6 +10,7 @@ each op stays twice differentiable.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -186,7 +187,8 @@ def _picked(x: Any, classes: Any) -> Any:
     if xp is np:
         return _rows_at(x, classes, xp)
     valid = (classes >= 0) & (classes < x.shape[-1])
-    return xp.where(valid, _rows_at(x, xp.where(valid, classes, 0), xp), xp.asarray(xp.nan, dtype=x.dtype))
+    picked = _rows_at(x, xp.where(valid, classes, 0), xp)
+    return xp.where(valid, picked, picked * math.nan)  # NaN in x's dtype, made on the device
 
 
 def _rows_at(x: Any, classes: Any, xp: Any) -> Any:
