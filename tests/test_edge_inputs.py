@@ -276,3 +276,17 @@ def test_a_class_out_of_range_is_refused_on_the_cpu_and_nan_on_a_gpu(loss: str, 
     per_sample = getattr(tg.nn.functional, loss)(logits, labels, reduction="none").cpu().numpy()
     assert np.isnan(per_sample).tolist() == [t not in (0, 1, 2) for t in target]
     assert np.isnan(getattr(tg.nn.functional, loss)(logits, labels).item())
+
+
+def test_seeds_are_taken_as_torch_takes_them() -> None:
+    """Negative seeds wrap to 64 bits (-1 is 2**64 - 1); non-integers and seeds past 64 bits are refused."""
+    tg.manual_seed(-1)
+    wrapped = tg.rand(3).numpy()
+    tg.manual_seed(2**64 - 1)
+    np.testing.assert_array_equal(tg.rand(3).numpy(), wrapped)
+    with pytest.raises(TypeError, match=r"manual_seed: the seed must be an integer, got 1.5"):
+        tg.manual_seed(1.5)
+    with pytest.raises(ValueError, match=r"between -2\*\*63 and 2\*\*64 - 1"):
+        tg.manual_seed(2**64)
+    with pytest.raises(TypeError, match=r"the seed must be an integer"):
+        tg.Generator().manual_seed("7")

@@ -29,13 +29,23 @@ _device_generator: Any = None  # CuPy's generator, made on first use
 def manual_seed(seed: int) -> None:
     """Seed the generators used by ``randn``/``rand``, weight init, shuffling and dropout."""
     global _generator, _seed, _device_generator
+    seed = _checked_seed(seed)
     _generator, _seed, _device_generator = np.random.default_rng(seed), seed, None
 
 
 def seed_device(seed: int) -> None:
     """Seed only the GPU's generator (dropout masks drawn on the GPU): ``tg.cuda.manual_seed``."""
     global _seed, _device_generator
-    _seed, _device_generator = seed, None
+    _seed, _device_generator = _checked_seed(seed), None
+
+
+def _checked_seed(seed: Any) -> int:
+    """A seed as PyTorch takes it: an integer from -2**63 to 2**64 - 1, negative ones wrapped to 64 bits."""
+    if not isinstance(seed, numbers.Integral):
+        raise TypeError(f"manual_seed: the seed must be an integer, got {seed!r} ({type(seed).__name__})")
+    if not -(2**63) <= seed < 2**64:
+        raise ValueError(f"manual_seed: the seed must be between -2**63 and 2**64 - 1, got {seed}")
+    return int(seed) % 2**64
 
 
 def generator() -> np.random.Generator:
@@ -53,7 +63,8 @@ class Generator:
         self.seed()
 
     def manual_seed(self, seed: int) -> Generator:
-        self._seed, self.rng = int(seed), np.random.default_rng(seed)
+        seed = _checked_seed(seed)
+        self._seed, self.rng = seed, np.random.default_rng(seed)
         return self
 
     def seed(self) -> int:

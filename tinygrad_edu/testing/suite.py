@@ -655,11 +655,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def selected_specs(args: argparse.Namespace) -> list[OpSpec]:
-    """The rows ``--ops`` names (every row without it); an unknown name exits with the known ones."""
-    unknown = sorted(set(args.ops or ()) - set(SPECS_BY_NAME))
-    if unknown:
-        raise SystemExit(f"unknown op(s) {', '.join(unknown)}; known: {', '.join(SPECS_BY_NAME)}")
+    """The rows ``--ops`` names (every row without it); ``main`` has refused unknown names."""
     return [s for s in OP_SPECS if not args.ops or s.name in args.ops]
+
+
+def _unknown_ops(args: argparse.Namespace) -> str | None:
+    unknown = sorted(set(args.ops or ()) - set(SPECS_BY_NAME))
+    return f"unknown op(s) {', '.join(unknown)}; known: {', '.join(SPECS_BY_NAME)}" if unknown else None
 
 
 def run(
@@ -715,5 +717,7 @@ def main(
     problem = unwritable_folder(args.output_dir)  # refused now, not after the whole suite has run
     if problem:
         parser.error(f"argument --output-dir: {problem}")
-    selected_specs(args)  # refuse unknown ops before a comparison spends time setting itself up
+    unknown = _unknown_ops(args)  # refused before a comparison spends time setting itself up
+    if unknown:
+        parser.error(f"argument --ops: {unknown}")
     return run(args, command, None if compare_with is None else compare_with(args))
