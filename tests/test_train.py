@@ -237,6 +237,30 @@ def test_a_custom_metric_is_a_function_that_counts_per_batch():
     assert history.history["val_positives"] == pytest.approx([np.mean(y_val == 1)] * 2)
 
 
+@pytest.mark.parametrize("metrics", ["accuracy", ["accuracy"], ("accuracy",), {"accuracy": accuracy}])
+def test_metrics_can_be_one_name_a_list_or_a_dict(metrics):
+    x, y = line_data(40)
+    tg.manual_seed(0)
+    named = quiet_fit(small_mlp(), batches(x, y), metrics=metrics)
+    tg.manual_seed(0)
+    auto = quiet_fit(small_mlp(), batches(x, y))  # cross-entropy: accuracy by default
+
+    assert named.history == auto.history  # "accuracy" is one metric, not the metrics "a", "c", ...
+
+
+def test_callbacks_none_is_no_callbacks_as_in_keras():
+    x, y = line_data(20)
+    assert quiet_fit(small_mlp(), batches(x, y), epochs=2, callbacks=None).epochs == [1, 2]
+
+
+def test_train_epoch_takes_metric_names_as_fit_does():
+    x, y = line_data(40)
+    model = small_mlp()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    logs = train_epoch(model, batches(x, y), nn.CrossEntropyLoss(), optimizer, metrics=["accuracy"], progress=False)
+    assert set(logs) == {"loss", "accuracy"}
+
+
 # ----------------------------------------------------------------------------- train_epoch
 def test_train_epoch_reports_the_sample_weighted_mean_loss_in_training_mode():
     x, y = line_data(100)  # 100 samples in batches of 8: twelve batches of 8 and one of 4

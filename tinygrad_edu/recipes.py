@@ -8,6 +8,8 @@ built the same way everywhere.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +52,8 @@ class ClassificationData:
 
 def normalize_images(images: np.ndarray, mean: float = 0.5, std: float = 0.5) -> np.ndarray:
     """uint8 pixels to float32: scale to [0, 1], then (x - mean) / std (0.5/0.5 maps to [-1, 1])."""
+    if not std > 0 or not math.isfinite(std) or not math.isfinite(mean):  # torchvision's Normalize refuses std 0
+        raise ValueError(f"normalize_images: std must be a finite number above 0 and mean finite, got {mean=}, {std=}")
     return ((images.astype(np.float32) / 255.0 - mean) / std).astype(np.float32)
 
 
@@ -77,6 +81,8 @@ def build_mlp(
     """Flatten, then (Linear [-> BatchNorm1d] -> activation [-> Dropout]) per hidden size, then Linear."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}: choose from {sorted(ACTIVATIONS)}")
+    if isinstance(hidden, str) or not isinstance(hidden, Sequence):
+        raise TypeError(f"build_mlp: hidden must be a list of layer sizes, such as [128, 64], got {hidden!r}")
     layers: list[nn.Module] = [nn.Flatten()]
     width = in_features
     for size in hidden:
@@ -129,6 +135,9 @@ def draw_training_step(
     values do not change the graph. Parameters are named (``"1.weight"``), ops boxed per module;
     ``options`` go to ``tg.viz.render``. Also reachable as ``tg.viz.draw_training_step``.
     """
+    for name, count in (("in_features", in_features), ("classes", classes), ("batch_size", batch_size)):
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+            raise ValueError(f"draw_training_step: {name} must be a whole number >= 1, got {count!r}")
     model = build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)
     x = Tensor(np.zeros((batch_size, in_features), np.float32))
     labels = Tensor(np.zeros(batch_size, np.int64))

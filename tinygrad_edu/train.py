@@ -43,6 +43,11 @@ def accuracy(output: Tensor, target: Tensor, threshold: float = 0.5) -> Any:
     A metric is a function like this one: it returns a per-batch COUNT (a sum, not a mean), which
     the training loop adds up over the epoch and divides by the number of samples.
     """
+    if not (isinstance(output, Tensor) and isinstance(target, Tensor)):
+        got = type(output if not isinstance(output, Tensor) else target).__name__
+        raise TypeError(f"accuracy: output and target must be Tensors, got a {got}")
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise TypeError(f"accuracy: threshold must be a number, got {threshold!r}")
     scores, labels = output.array, target.array
     samples = scores.shape[0] if scores.ndim >= 2 and scores.shape[-1] > 1 else scores.size
     if samples != labels.size:
@@ -68,7 +73,7 @@ def _resolve_metrics(metrics: Metrics | str, loss_fn: Any = None) -> dict[str, C
     and nothing for a regression loss, where "accuracy" has no meaning.
     """
     if isinstance(metrics, Mapping):
-        return dict(metrics)
+        return _callable_metrics(dict(metrics))
     from .nn import functional as F
     from .nn import losses
 
@@ -77,6 +82,10 @@ def _resolve_metrics(metrics: Metrics | str, loss_fn: Any = None) -> dict[str, C
         classifying = (losses.CrossEntropyLoss, losses.NLLLoss, losses.BCELoss, losses.BCEWithLogitsLoss)
         functions = (F.cross_entropy, F.nll_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits)
         metrics = ("accuracy",) if isinstance(loss_fn, classifying) or loss_fn in functions else ()
+    if isinstance(metrics, str):  # one name, as metrics="accuracy"
+        metrics = (metrics,)
+    if metrics is not None and not isinstance(metrics, Iterable):
+        raise TypeError(f"metrics must be a list of names or functions (or a dict of them), got {metrics!r}")
     resolved: dict[str, Callable] = {}
     for metric in metrics or ():
         if isinstance(metric, str):
@@ -90,7 +99,14 @@ def _resolve_metrics(metrics: Metrics | str, loss_fn: Any = None) -> dict[str, C
         if name in resolved:
             raise ValueError(f"two metrics are named {name!r}; pass a dict {{name: function}} to name them")
         resolved[name] = function
-    return resolved
+    return _callable_metrics(resolved)
+
+
+def _callable_metrics(metrics: dict[str, Any]) -> dict[str, Callable]:
+    for name, function in metrics.items():
+        if not callable(function):
+            raise TypeError(f"metric {name!r} must be a function (output, target) -> count, got {function!r}")
+    return metrics
 
 
 class _Totals:
@@ -208,6 +224,8 @@ class EarlyStopping(Callback):
         _check_count("EarlyStopping", "patience", patience, lowest=0)
         if not isinstance(min_delta, numbers.Real) or not math.isfinite(min_delta):
             raise TypeError(f"EarlyStopping: min_delta must be a finite number, got {min_delta!r}")
+        if not isinstance(restore_best_weights, bool):
+            raise TypeError(f"EarlyStopping: restore_best_weights must be True or False, got {restore_best_weights!r}")
         self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, abs(min_delta), mode
         self.restore_best_weights = restore_best_weights
 
@@ -294,6 +312,8 @@ def train_epoch(
     """One pass over ``loader``: forward, loss, backward, step for every mini-batch."""
     _check_parts("train_epoch", model, loss_fn, {"loader": loader})
     _check_optimizer("train_epoch", optimizer)
+    _check_progress("train_epoch", progress)
+    metrics = _resolve_metrics(metrics, loss_fn)
     model.train()
     totals = _Totals(metrics, loss_fn)
     batches = len(loader) if hasattr(loader, "__len__") else 0
@@ -304,7 +324,7 @@ def train_epoch(
             x, y = _inputs_and_targets(batch, index, "fit")
             optimizer.zero_grad()
             output = model(x)  # forward pass
-            loss = loss_fn(output, y)
+            loss = _loss(loss_fn, output, y, "fit")
             loss.backward()  # backpropagation
             optimizer.step()  # gradient descent step
             totals.add(loss.detach(), output.detach(), y)
@@ -335,7 +355,7 @@ def evaluate(
             for index, batch in enumerate(loader):
                 x, y = _inputs_and_targets(batch, index, "evaluate")
                 output = model(x)
-                totals.add(loss_fn(output, y), output, y)
+                totals.add(_loss(loss_fn, output, y, "evaluate"), output, y)
     finally:
         model.train(was_training)
     return totals.results(loader, "evaluate")
@@ -348,7 +368,7 @@ def fit(
     optimizer: Any,
     epochs: int,
     val_loader: Iterable[Batch] | None = None,
-    callbacks: Sequence[Callback] = (),
+    callbacks: Sequence[Callback] | None = (),
     metrics: Metrics | str = "auto",
     log_interval: int | None = None,
     verbose: bool = True,
@@ -365,6 +385,12 @@ def fit(
         _check_count("fit", "log_interval", log_interval, lowest=1)
     _check_parts("fit", model, loss_fn, {"train_loader": train_loader, "val_loader": val_loader})
     _check_optimizer("fit", optimizer)
+    _check_progress("fit", progress)
+    callbacks = () if callbacks is None else callbacks
+    if not isinstance(callbacks, Sequence):
+        raise TypeError(
+            f"fit: callbacks must be a list of Callback objects, such as [EarlyStopping()], got {callbacks!r}"
+        )
     for callback in callbacks:
         if not isinstance(callback, Callback):
             raise TypeError(f"fit: callbacks must be Callback objects such as EarlyStopping(), got {callback!r}")
@@ -435,6 +461,24 @@ def _check_monitored(callbacks: Sequence[Callback], names: list[str], validating
             if name not in logged:
                 hint = " (val_ results need a val_loader)" if name.startswith("val_") and not validating else ""
                 raise ValueError(f"{type(callback).__name__}: fit will not log {name!r}{hint}; it logs {logged}")
+
+
+def _check_progress(where: str, progress: Any) -> None:
+    if not isinstance(progress, bool) and progress != "auto":
+        raise ValueError(
+            f"{where}: progress must be True, False or 'auto' (a bar on a terminal only), got {progress!r}"
+        )
+
+
+def _loss(loss_fn: Callable, output: Tensor, target: Any, where: str) -> Tensor:
+    """The batch's loss, which must be a Tensor for backpropagation (and for the running totals)."""
+    loss = loss_fn(output, target)
+    if not isinstance(loss, Tensor):
+        raise TypeError(
+            f"{where}: loss_fn returned a {type(loss).__name__}, not a Tensor; it must compute the loss "
+            "from its arguments with tensor operations, as nn.CrossEntropyLoss() does"
+        )
+    return loss
 
 
 def _inputs_and_targets(batch: Any, index: int, where: str) -> tuple[Any, Any]:

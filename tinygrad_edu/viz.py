@@ -316,6 +316,8 @@ def render(
     if kind in ("dot", "gv"):
         write_bytes_atomically(path, to_dot(tensors, **options).encode())
         return path
+    if format is not None and kind not in FORMATS:
+        raise ValueError(f"render: unknown format {format!r}: use one of {', '.join((*FORMATS, *TEXT_FORMATS))}")
     if kind not in FORMATS:
         raise ValueError(f"render: cannot tell the format of {str(path)!r}: name it .svg, .png, .pdf or .dot")
     graphviz = _import_graphviz()
@@ -377,6 +379,8 @@ def _tensor_names(model: Module | None, names: Mapping[str, Tensor] | None) -> d
     if model is not None:
         for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
             found[id(tensor)] = name
+    if names is not None and not isinstance(names, Mapping):
+        raise TypeError(f"to_dot: names must be a dict of name -> Tensor, such as {{'loss': loss}}, got {names!r}")
     for name, tensor in (names or {}).items():
         if not isinstance(tensor, Tensor):
             raise TypeError(f"to_dot: names[{name!r}] is a {type(tensor).__name__}, not a Tensor")

@@ -1,4 +1,5 @@
-"""Bad input for the training loop, its callbacks and plots, and graph drawing (``train``, ``viz``).
+"""Bad input for the training loop, its callbacks and plots, graph drawing and the ready-made recipes
+(``train``, ``viz``, ``recipes``).
 
 Each row makes one bad call; the loop's rows check their arguments before the first batch, so
 their loaders are ``_NeverIterated``: a row whose check came after training started would fail.
@@ -10,13 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import tinygrad_edu as tg
 
-from ... import nn, train, viz
+from ... import nn, recipes, train, viz
 from . import ErrorInput
 
 CPU = ("cpu",)
-_NOT_SUBJECTS = {"train.Callback": "a base class with no arguments: its subclasses are the subjects"}
+_NOT_SUBJECTS = {
+    "train.Callback": "a base class with no arguments: its subclasses are the subjects",
+    "recipes.ClassificationData": "a record of arrays that load_classification fills",
+}
 
 
 class _NeverIterated:
@@ -88,6 +94,16 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("train.fit", "a loader of 1-tuples", _fit(train_loader=_batches_of(_x)), TypeError,
          r"batch 0 is a tuple of 1, but each batch must be \(inputs, targets\)"),
     _row("train.fit", "a callback that is not one", _fit(callbacks=[print]), TypeError, r"callbacks must be Callback"),
+    _row("train.fit", "metrics that is a number", _fit(metrics=5), TypeError, r"metrics must be a list of names"),
+    _row("train.fit", "a metric that is not a function", _fit(metrics={"top": 3}), TypeError,
+         r"metric 'top' must be a function \(output, target\) -> count, got 3"),
+    _row("train.fit", "one callback, not a list", _fit(callbacks=train.EarlyStopping("loss")), TypeError,
+         r"callbacks must be a list of Callback objects, such as \[EarlyStopping\(\)\]"),
+    _row("train.fit", "an unknown progress", _fit(progress="yes"), ValueError,
+         r"progress must be True, False or 'auto'.*got 'yes'"),
+    _row("train.fit", "a loss_fn that returns a float",
+         _fit(train_loader=_batches_of(_x, _y), loss_fn=lambda o, t: 1.0), TypeError,
+         r"fit: loss_fn returned a float, not a Tensor"),
     _row("train.fit", "a log interval of 0", _fit(log_interval=0), ValueError, r"log_interval must be at least 1"),
     _row("train.fit", "a monitored result it will not log", _fit(callbacks=[train.EarlyStopping("val_loss")]),
          ValueError, r"EarlyStopping: fit will not log 'val_loss' \(val_ results need a val_loader\)"),
@@ -101,6 +117,10 @@ ROWS: tuple[ErrorInput, ...] = (
          nn.MSELoss()), TypeError, r"evaluate: batch 0 is a tuple of 3"),
     _row("train.train_epoch", "no optimizer", _call(train.train_epoch, _model(), [(_x, _y)], nn.MSELoss(), None, {}),
          TypeError, r"train_epoch: optimizer must have step\(\)"),
+    _row("train.accuracy", "a NumPy array for output", _call(train.accuracy, np.ones((4, 3)), tg.ones(4)), TypeError,
+         r"accuracy: output and target must be Tensors, got a ndarray"),
+    _row("train.accuracy", "a threshold that is a string", _call(train.accuracy, tg.ones(4), tg.ones(4), "0.5"),
+         TypeError, r"accuracy: threshold must be a number, got '0.5'"),
     _row("train.accuracy", "one target too many", _call(train.accuracy, tg.ones(4, 3), tg.ones(5)), ValueError,
          r"4 predictions \(output of shape \(4, 3\)\) for 5 targets"),
     # callbacks and history
@@ -112,6 +132,9 @@ ROWS: tuple[ErrorInput, ...] = (
          r"patience must be a whole number, got 2.5"),
     _row("train.EarlyStopping", "a monitor that is not a name", _call(train.EarlyStopping, monitor=3), TypeError,
          r"monitor must be the name of a result"),
+    _row("train.EarlyStopping", "restore_best_weights that is a string",
+         _call(train.EarlyStopping, restore_best_weights="yes"), TypeError,
+         r"restore_best_weights must be True or False"),
     _row("train.EarlyStopping", "a min_delta that is a string", _call(train.EarlyStopping, min_delta="0.1"),
          TypeError, r"min_delta must be a finite number"),
     _row("train.History.save_json", "a path that is a number", _call(_history(1).save_json, 5), TypeError,
@@ -137,16 +160,37 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("viz.to_dot", "a model that is not a Module", _call(lambda: viz.to_dot(_chain(1), model=3)), TypeError,
          r"model must be the nn.Module"),
     _row("viz.to_dot", "a string to draw", _call(viz.to_dot, "loss"), TypeError, r"item 0 is a str"),
+    _row("viz.to_dot", "names that are not a dict", _call(lambda: viz.to_dot(_chain(1), names=5)), TypeError,
+         r"to_dot: names must be a dict of name -> Tensor"),
     _row("viz.draw_graph", "nothing to draw", _call(viz.draw_graph, None), TypeError,
          r"expected a Tensor or a list of Tensors to draw, got NoneType"),
     _row("viz.render", "an unknown suffix", lambda device, folder: viz.render(_chain(1), folder / "graph.bmp"),
          ValueError, r"cannot tell the format of .*graph.bmp"),
+    _row("viz.render", "an unknown format",
+         lambda device, folder: viz.render(_chain(1), folder / "g.svg", format="bmp"), ValueError,
+         r"render: unknown format 'bmp': use one of svg, png, pdf, dot, gv"),
     _row("viz.render", "a path that is a number", _call(lambda: viz.render(_chain(1), 5)), TypeError,
          r"path must be a file name"),
     _row("viz.record_modules", "a model that is not a Module", _call(lambda: viz.record_modules(3).__enter__()),
          TypeError, r"record_modules: model must be an nn.Module"),
     _row("viz.module_path", "a number instead of a node", _call(viz.module_path, 3), TypeError,
          r"module_path: expected a graph node"),
+    # recipes
+    _row("recipes.normalize_images", "a std of 0",
+         _call(recipes.normalize_images, np.zeros((2, 2), np.uint8), 0.5, 0.0), ValueError,
+         r"normalize_images: std must be a finite number above 0"),
+    _row("recipes.load_classification", "an unknown data set", _call(recipes.load_classification, "cifar10"),
+         ValueError, r"unknown dataset 'cifar10': choose from fashion-mnist, mnist"),
+    _row("recipes.build_mlp", "one hidden size, not a list", _call(recipes.build_mlp, 784, 16, 10), TypeError,
+         r"build_mlp: hidden must be a list of layer sizes, such as \[128, 64\], got 16"),
+    _row("recipes.build_mlp", "an unknown activation", _call(recipes.build_mlp, 784, [16], 10, "swish"), ValueError,
+         r"unknown activation 'swish': choose from"),
+    _row("recipes.make_optimizer", "an unknown optimizer", _call(lambda: recipes.make_optimizer(
+        "lbfgs", _model().parameters(), 0.1)), ValueError, r"unknown optimizer 'lbfgs': choose from"),
+    _row("recipes.make_optimizer", "momentum for Adam", _call(lambda: recipes.make_optimizer(
+        "adam", _model().parameters(), 0.1, 0.9)), ValueError, r"momentum=0.9 applies to sgd and rmsprop"),
+    _row("recipes.draw_training_step", "a batch of 0", lambda device, folder: recipes.draw_training_step(
+        folder / "g.dot", [4], batch_size=0), ValueError, r"batch_size must be a whole number >= 1, got 0"),
 )  # fmt: skip
 
 
@@ -158,10 +202,10 @@ def _file_in(folder: Path) -> Path:
 
 
 def subjects() -> set[str]:
-    """Every public function and class of ``train`` and ``viz`` (the ones defined there), and
-    ``History.save_json`` (``History.record`` is the loop's own bookkeeping)."""
+    """Every public function and class of ``train``, ``viz`` and ``recipes`` (the ones defined there),
+    and ``History.save_json`` (``History.record`` is the loop's own bookkeeping)."""
     found = {"train.History.save_json"}
-    for module, prefix in ((train, "train"), (viz, "viz")):
+    for module, prefix in ((train, "train"), (viz, "viz"), (recipes, "recipes")):
         for name in dir(module):
             value = getattr(module, name)
             if not name.startswith("_") and callable(value) and getattr(value, "__module__", "") == module.__name__:
