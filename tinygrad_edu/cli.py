@@ -23,7 +23,7 @@ from .io import write_bytes_atomically
 from .train import EarlyStopping, History, evaluate, fit, plot_history
 
 _Number = TypeVar("_Number", int, float)
-GRAPH_SUFFIXES = (*viz.FORMATS, "dot", "gv")  # what viz.render can write
+GRAPH_SUFFIXES = (*viz.FORMATS, *viz.TEXT_FORMATS)  # what viz.render can write
 
 
 # ----------------------------------------------------------------------------- argument types

@@ -54,7 +54,8 @@ COLORS = {
 }
 GRAPH_NAME = "computation_graph"  # the title of the SVG
 RANKDIRS = ("LR", "TB", "RL", "BT")
-FORMATS = ("svg", "png", "pdf")  # drawn by the dot program; .dot and .gv files get the DOT text itself
+FORMATS = ("svg", "png", "pdf")  # drawn by the dot program
+TEXT_FORMATS = ("dot", "gv")  # files that get the DOT text itself
 MAX_SHOWN_VALUES = 8  # show_data and show_grads print tensors with at most this many elements
 INSTALL_GRAPHVIZ = (
     "install Graphviz: apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS) "
@@ -313,7 +314,7 @@ def render(
         raise TypeError(f"render: path must be a file name such as 'graph.svg', got {path!r}")
     path = Path(path)
     kind = (format or path.suffix.lstrip(".")).lower()
-    if kind in ("dot", "gv"):
+    if kind in TEXT_FORMATS:
         write_bytes_atomically(path, to_dot(tensors, **options).encode())
         return path
     if format is not None and kind not in FORMATS:

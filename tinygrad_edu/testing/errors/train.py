@@ -187,6 +187,8 @@ ROWS: tuple[ErrorInput, ...] = (
          r"unknown activation 'swish': choose from"),
     _row("recipes.make_optimizer", "an unknown optimizer", _call(lambda: recipes.make_optimizer(
         "lbfgs", _model().parameters(), 0.1)), ValueError, r"unknown optimizer 'lbfgs': choose from"),
+    _row("recipes.check_momentum", "momentum for Adam", _call(recipes.check_momentum, "adam", 0.9), ValueError,
+         r"momentum=0.9 applies to sgd and rmsprop; adam keeps its own averages"),
     _row("recipes.make_optimizer", "momentum for Adam", _call(lambda: recipes.make_optimizer(
         "adam", _model().parameters(), 0.1, 0.9)), ValueError, r"momentum=0.9 applies to sgd and rmsprop"),
     _row("recipes.draw_training_step", "a batch of 0", lambda device, folder: recipes.draw_training_step(
