@@ -645,6 +645,8 @@ def _prepared_target(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.name in ("", ".", ".."):
         raise ValueError(f"cannot write {path}: give a file name, not a directory")
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot write {path}: it is a directory; give a file name inside it")
     for parent in (path.parent, *path.parent.parents):  # the nearest existing one must be a directory
         if parent.exists():
             if not parent.is_dir():

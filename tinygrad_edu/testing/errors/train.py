@@ -142,6 +142,8 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("train.History.save_json", "a folder that is a file",
          lambda device, folder: _history(1).save_json(_file_in(folder) / "history.json"), NotADirectoryError,
          r"is a file, not a directory"),
+    _row("train.History.save_json", "a folder as the file", lambda device, folder: _history(1).save_json(folder),
+         IsADirectoryError, r"cannot write .*: it is a directory; give a file name inside it"),
     _row("train.plot_history", "an empty history", lambda device, folder: train.plot_history(
         train.History(), folder / "curves.png"), ValueError, r"nothing to draw.*plot after fit\(\)"),
     _row("train.plot_history", "an unknown image suffix", lambda device, folder: train.plot_history(
