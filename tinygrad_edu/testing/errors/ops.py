@@ -17,7 +17,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 
-from ..optable import OpSpec, example_arguments
+from ..optable import KINDS, OpSpec, example_arguments
 from . import ErrorInput
 
 Make = Callable[[str], tuple[tuple, dict]]  # make(device) -> (inputs, params) of the bad call
@@ -25,7 +25,8 @@ Make = Callable[[str], tuple[tuple, dict]]  # make(device) -> (inputs, params) o
 
 def op_error_inputs(spec: OpSpec) -> tuple[ErrorInput, ...]:
     """The bad inputs of ``spec``: the wrong gradient shape, those of its kind, then the row's own."""
-    shared = (_wrong_gradient_shape(spec), *_not_a_tensor(spec), *_BY_KIND.get(spec.kind, lambda s: ())(spec))
+    by_kind = _BY_KIND[spec.kind](spec) if spec.kind in _BY_KIND else ()
+    shared = (_wrong_gradient_shape(spec), *_not_a_tensor(spec), *by_kind)
     return (*shared, *spec.errors)
 
 
@@ -249,19 +250,8 @@ def _batchnorm(spec: OpSpec) -> tuple[ErrorInput, ...]:
     )  # fmt: skip
 
 
+# The bad inputs of each kind are the function named after it: a new kind must get one (the
+# unary ops' only shared bad input is the wrong gradient shape, plus tg.<name> of a list).
 _BY_KIND: dict[str, Callable[[OpSpec], tuple[ErrorInput, ...]]] = {
-    "binary": _binary,
-    "reduce": _reduce,
-    "axis": _axis,
-    "matmul": _matmul,
-    "reshape": _reshape,
-    "transpose": _transpose,
-    "expand": _expand,
-    "getitem": _getitem,
-    "join": _join,
-    "where": _where,
-    "linear": _linear,
-    "class_loss": _class_loss,
-    "pair_loss": _pair_loss,
-    "batchnorm": _batchnorm,
+    kind: globals()[f"_{kind}"] for kind in KINDS if kind != "unary"
 }
