@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, dtypes, return_types
-from .dtypes import SUPPORTED_KINDS, TYPE_NAMES, DType, cast_for, check_dtype, default_float, scalar_dtype
+from .dtypes import SUPPORTED_KINDS, TYPE_NAMES, DType, check_dtype, default_float, scalar_dtype
 
 Axis = int | Sequence[int] | None
 
@@ -967,12 +967,23 @@ def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = 
     (``dtypes.float_partner``); ``floating`` ops (true division) compute integers as float32."""
     if floating and self.array.dtype.kind != "f":
         self = _floating(self)
+    number = isinstance(other, numbers.Number | np.generic)
     other = _as_operand(other, self)
     if self.array.dtype != other.array.dtype:
-        common = cast_for(self.array.dtype, other.array.dtype)
-        if common is not None:
-            self, other = self.to(common), other.to(common)
+        # a number's dtype was chosen by scalar_dtype (an int too big for uint8 is int64): it stays
+        common = dtypes.promote_types(self.array.dtype, other.array.dtype) if number else None
+        self, other = _promoted(self, other, common=common)
     return (other, self) if reverse else (self, other)
+
+
+def _promoted(*tensors: Tensor, common: np.dtype | None = None) -> list[Tensor]:
+    """The tensors cast to ``common`` (by default PyTorch's ``dtypes.result_type`` of them), where
+    NumPy would otherwise combine them into another dtype."""
+    arrays = [t.array for t in tensors]
+    common = dtypes.result_type(*arrays) if common is None else common
+    if common == np.result_type(*arrays):
+        return list(tensors)
+    return [t.to(common) for t in tensors]
 
 
 def _floating(tensor: Tensor) -> Tensor:
@@ -1223,7 +1234,7 @@ def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> 
                 f"use tg.stack to make a vector of 0-d tensors"
             )
     axis = _single_axis(tensors[0], "cat", axis if dim is None else dim)
-    return ops.Cat.apply(*tensors, axis=axis)
+    return ops.Cat.apply(*_promoted(*tensors), axis=axis)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
@@ -1245,8 +1256,7 @@ def where(condition: Any, a: Operand, b: Operand) -> Tensor:
         raise TypeError(f"where: the condition must be a bool tensor (e.g. x > 0), got {condition.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a, device=condition.device)
-    like = a if isinstance(a, Tensor) else b
-    return ops.Where.apply(condition, _as_operand(a, like), _as_operand(b, like))
+    return ops.Where.apply(condition, *_pair(a, b))
 
 
 def maximum(a: Operand, b: Operand) -> Tensor:
