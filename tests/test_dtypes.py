@@ -432,6 +432,16 @@ def test_cat_and_stack_promote_mixed_dtypes_as_torch(join: str, dtypes: tuple, d
     assert [t.grad.dtype for t in tensors if t.requires_grad] == [t.dtype for t in tensors if t.requires_grad]
 
 
+@pytest.mark.parametrize("op", ["square", "cube", "pow 2.0", "rpow"])
+def test_powers_of_bools_are_numbers_as_torch(op: str, device: str) -> None:
+    """True**3 is 1 as int64 (not True), True.square() too; a float exponent gives float32."""
+    torch = pytest.importorskip("torch")
+    ops = {"square": lambda x: x.square(), "cube": lambda x: x**3, "pow 2.0": lambda x: x**2.0, "rpow": lambda x: 2**x}
+    ours, theirs = ops[op](tg.tensor([True, False], device=device)), ops[op](torch.tensor([True, False]))
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_integer_scalars_too_big_for_uint8_promote_instead_of_wrapping_or_failing() -> None:
     pixels = tg.Tensor(np.array([10, 200], dtype=np.uint8))
     np.testing.assert_allclose((pixels / 256).numpy(), [10 / 256, 200 / 256], rtol=1e-6)

@@ -560,7 +560,9 @@ class Tensor:
         return 1 / self.sqrt()
 
     def square(self) -> Tensor:
-        return self * self
+        """x * x; bools square as int64, as PyTorch's (its x**2)."""
+        x = self.long() if self.array.dtype == np.bool_ else self
+        return x * x
 
     def reciprocal(self) -> Tensor:
         """1 / x, in floating point for integer tensors (as PyTorch)."""
