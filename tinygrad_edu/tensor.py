@@ -873,7 +873,7 @@ class Tensor:
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces along ``dim``: each of ``split_size`` (the last may be shorter), or of the given
         lengths, as torch.split. Each piece is a slice, so gradients flow back to it."""
-        axis = _single_axis(self, "split", dim)
+        axis = _single_axis(_with_axes(self, "split"), "split", dim)
         length = self.shape[axis]
         if isinstance(split_size_or_sections, numbers.Integral):
             size = int(split_size_or_sections)
@@ -895,7 +895,7 @@ class Tensor:
         shorter, and there may be fewer pieces), as torch.chunk."""
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-        length = self.shape[_single_axis(self, "chunk", dim)]
+        length = self.shape[_single_axis(_with_axes(self, "chunk"), "chunk", dim)]
         return self.split(max(-(-length // chunks), 1), dim)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1196,6 +1196,15 @@ def _take_along(tensor: Tensor, axis: int, indices: Tensor) -> Tensor:
         for i, n in enumerate(indices.shape)
     )
     return ops.GetItem.apply(tensor, index=index)
+
+
+def _with_axes(tensor: Tensor, name: str) -> Tensor:
+    """``tensor``, refused if it is 0-d: it has no axis to cut into pieces."""
+    if not tensor.ndim:
+        raise ValueError(
+            f"{name}: expects a tensor of at least 1 dimension, got a 0-d tensor; reshape it with t.reshape(1)"
+        )
+    return tensor
 
 
 def _check_ndims(name: str, tensors: tuple[Tensor, ...], ndim: int, hint: str) -> None:
