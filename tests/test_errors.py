@@ -91,6 +91,14 @@ def test_reshape_to_wrong_size_names_shapes(device: str) -> None:
         tg.Tensor(np.ones((2, 3)), device=device).reshape(4, 2)
 
 
+@pytest.mark.parametrize(("x", "weight"), [((), (2, 3)), ((0,), ()), ((3,), ())])
+def test_linear_of_a_0d_input_or_weight_names_both_shapes(x: tuple, weight: tuple) -> None:
+    with pytest.raises(
+        ValueError, match=rf"linear: .*at least 1 dimension, got shapes {_shape(x)} and {_shape(weight)}"
+    ):
+        F.linear(tg.zeros(x), tg.zeros(weight))
+
+
 # ----------------------------------------------------------------------------- requires_grad and dtypes
 def test_int_tensor_cannot_require_grad() -> None:
     """An int64 tensor with requires_grad=True: the message names the dtype and suggests float."""

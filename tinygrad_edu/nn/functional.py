@@ -136,9 +136,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     must share one dtype (an integer or float64 input to a float32 layer is refused, as PyTorch)."""
     if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
         raise dtypes.mismatch_error("linear", {"input": x, "weight": weight, "bias": bias})
+    if not x.ndim or not weight.ndim:
+        raise ValueError(
+            f"linear: the input and the weight need at least 1 dimension, got shapes {tuple(x.shape)} and "
+            f"{tuple(weight.shape)}"
+        )
     if x.array.shape[-1:] != weight.array.shape[-1:]:
         raise ValueError(
-            f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "
+            f"linear: the input's last axis has {x.shape[-1]} features but the weight "
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
         )
     return ops.Linear.apply(x, weight, bias)
