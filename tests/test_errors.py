@@ -99,6 +99,14 @@ def test_linear_of_a_0d_input_or_weight_names_both_shapes(x: tuple, weight: tupl
         F.linear(tg.zeros(x), tg.zeros(weight))
 
 
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0), (3, 0, 2)])
+def test_batch_norm_of_an_input_without_features_names_its_shape(shape: tuple) -> None:
+    with pytest.raises(
+        ValueError, match=rf"batch_norm: expected input \(N, C\) or \(N, C, L\) with C >= 1, got {_shape(shape)}"
+    ):
+        F.batch_norm(tg.zeros(shape), None, None, training=True)
+
+
 # ----------------------------------------------------------------------------- requires_grad and dtypes
 def test_int_tensor_cannot_require_grad() -> None:
     """An int64 tensor with requires_grad=True: the message names the dtype and suggests float."""

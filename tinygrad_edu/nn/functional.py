@@ -99,8 +99,8 @@ def batch_norm(
     if any(t is not None and t.array.dtype != x.array.dtype for t in floats.values()):
         raise dtypes.mismatch_error("batch_norm", floats)
     features = x.shape[1] if x.ndim in (2, 3) else None
-    if features is None:
-        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L), got {tuple(x.shape)}")
+    if not features:
+        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L) with C >= 1, got {tuple(x.shape)}")
     axes = (0,) if x.ndim == 2 else (0, 2)
     shape = (1, features) + (1,) * (x.ndim - 2)  # broadcasts one value per feature over x
     if training:
