@@ -397,6 +397,15 @@ def test_dropout_rejects_a_p_that_is_not_a_probability(p: float) -> None:
         F.dropout(tg.ones(3), p)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_dropout_refuses_integers_instead_of_truncating_the_scaled_values(dtype: str) -> None:
+    """1 / (1 - p) scaling cannot be held by integers: PyTorch refuses too (in eval mode it is the identity)."""
+    x = tg.ones(4, dtype=dtype)
+    with pytest.raises(RuntimeError, match=rf"dropout: the input must be floating point, got tinygrad_edu.{dtype}"):
+        F.dropout(x, 0.3)
+    assert F.dropout(x, 0.3, training=False) is x
+
+
 # ----------------------------------------------------------------------------- BatchNorm1d
 def features_of(x: np.ndarray) -> np.ndarray:
     """(C, values) from (N, C) or (N, C, L): each row holds every value of one feature."""

@@ -70,6 +70,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0:
         return x
+    if x.array.dtype.kind != "f":  # scaling by 1 / (1 - p) would be truncated to integers
+        raise RuntimeError(f"dropout: the input must be floating point, got {x.dtype}; convert it with input.float()")
     keep = creation.generator_on(x.device).random(x.shape, dtype=np.float32) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     return x * _wrap((keep * scale).astype(x.dtype))
