@@ -397,6 +397,16 @@ def test_dropout_rejects_a_p_that_is_not_a_probability(p: float) -> None:
         F.dropout(tg.ones(3), p)
 
 
+@pytest.mark.parametrize(("target", "expected"), [("int64", "float32"), ("float64", "float64")])
+def test_mse_loss_of_a_float32_input_and_another_target_dtype_promotes_as_torch(target: str, expected: str) -> None:
+    """An int64 target leaves the loss float32 (NumPy alone would make it float64); the gradient stays float32."""
+    x = tg.full((2,), 0.5, requires_grad=True)
+    loss = F.mse_loss(x, tg.ones(2, dtype=target))
+    assert loss.dtype == expected
+    loss.backward()
+    assert x.grad.dtype == tg.float32
+
+
 @pytest.mark.parametrize("dtype", ["int64", "bool"])
 def test_dropout_refuses_integers_instead_of_truncating_the_scaled_values(dtype: str) -> None:
     """1 / (1 - p) scaling cannot be held by integers: PyTorch refuses too (in eval mode it is the identity)."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import creation, dtypes, ops
 from ..inplace import mark_written
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _promoted, _wrap
 
 REDUCTIONS = ("mean", "sum", "none")
 _MOVED_TO_OPS = {
@@ -183,7 +183,9 @@ def _fused_loss(op: type, check: Any, name: str, input: Tensor, target: Any, red
     target = _as_target(target, input)
     check(name, input, target)
     _check_reduction(reduction)
-    return op.apply(input, target, reduction=reduction)
+    # a target of values meets the input as torch promotes them (int64 with float32: float32); class indices stay
+    pair = (input, target) if check is _check_class_targets else _promoted(input, target)
+    return op.apply(*pair, reduction=reduction)
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:  # noqa: A002
