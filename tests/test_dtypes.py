@@ -442,6 +442,14 @@ def test_powers_of_bools_are_numbers_as_torch(op: str, device: str) -> None:
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
+def test_the_exponents_gradient_of_an_integer_base_is_computed_in_the_exponents_float64() -> None:
+    exponent = tg.tensor([0.5, 2.0], dtype="float64", requires_grad=True)
+    (tg.tensor([3, 5]) ** exponent).sum().backward()
+    np.testing.assert_allclose(
+        exponent.grad.numpy(), np.array([3, 5]) ** np.array([0.5, 2.0]) * np.log([3, 5]), rtol=1e-15
+    )
+
+
 def test_integer_scalars_too_big_for_uint8_promote_instead_of_wrapping_or_failing() -> None:
     pixels = tg.Tensor(np.array([10, 200], dtype=np.uint8))
     np.testing.assert_allclose((pixels / 256).numpy(), [10 / 256, 200 / 256], rtol=1e-6)

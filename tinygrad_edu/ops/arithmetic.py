@@ -96,7 +96,8 @@ class Pow(Function):
         at_zero = a == 0
         with np.errstate(divide="ignore", invalid="ignore"):  # 0**-1 and log(0) at a = 0 are replaced by where
             grad_a = where(at_zero & (b == 0), 0.0, grad * b * a ** (b - 1)) if need_a else None
-            grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * a.log()) if need_b else None
+            log_a = a.to(grad.dtype).log()  # an integer base's log in the output's precision, not float32
+            grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * log_a) if need_b else None
         return grad_a, grad_b
 
 
