@@ -394,6 +394,7 @@ def test_an_integer_tensor_takes_the_float_tensors_dtype_in_either_order(float_d
 # Ops of two tensors, written once for tinygrad_edu and torch (``lib``).
 PROMOTING_OPS = {
     "add": lambda lib, a, b: a + b,
+    "div": lambda lib, a, b: a / b,
     "mul": lambda lib, a, b: a * b,
     "pow": lambda lib, a, b: a**b,
     "maximum": lambda lib, a, b: lib.maximum(a, b),

@@ -965,16 +965,16 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
 
 
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as Tensors, an integer one cast to the other's float dtype
-    (``dtypes.float_partner``); ``floating`` ops (true division) compute integers as float32."""
-    if floating and self.array.dtype.kind != "f":
-        self = _floating(self)
+    """Both operands of a binary op as Tensors of PyTorch's common dtype (``dtypes.result_type``);
+    ``floating`` ops (true division) then compute integers as float32."""
     number = isinstance(other, numbers.Number | np.generic)
     other = _as_operand(other, self)
     if self.array.dtype != other.array.dtype:
         # a number's dtype was chosen by scalar_dtype (an int too big for uint8 is int64): it stays
         common = dtypes.promote_types(self.array.dtype, other.array.dtype) if number else None
         self, other = _promoted(self, other, common=common)
+    if floating:
+        self, other = _floating(self), _floating(other)
     return (other, self) if reverse else (self, other)
 
 
