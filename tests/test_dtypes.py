@@ -398,7 +398,7 @@ PROMOTING_OPS = {
     "mul": lambda lib, a, b: a * b,
     "pow": lambda lib, a, b: a**b,
     "maximum": lambda lib, a, b: lib.maximum(a, b),
-    "where": lambda lib, a, b: lib.where(lib.ones(a.shape, dtype=lib.bool), a, b),
+    "where": lambda lib, a, b: lib.where(a == a, a, b),
 }
 # (first dtype and shape, second dtype and shape): a 0-d tensor of the same kind acts as a number
 PROMOTING_OPERANDS = [
