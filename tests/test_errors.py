@@ -63,6 +63,13 @@ def test_matmul_mismatch_names_both_shapes(device: str) -> None:
     assert "3" in str(info.value) and "4" in str(info.value)
 
 
+def test_matmul_of_bools_is_refused_instead_of_a_logical_any(device: str) -> None:
+    """NumPy's bool [T, T] @ [[T], [T]] is [True], not the count 2: PyTorch refuses it, so do we."""
+    a, b = tg.ones(2, dtype="bool", device=device), tg.ones(2, 1, dtype="bool", device=device)
+    with pytest.raises(TypeError, match=r"matmul: bool tensors cannot be multiplied \(shapes \(2,\) and \(2, 1\)\)"):
+        a @ b
+
+
 def test_matmul_with_scalar_suggests_star(device: str) -> None:
     """A 0-d operand of @ is refused with a hint to use *."""
     with pytest.raises(ValueError, match=r"(?i)matmul.*\*"):

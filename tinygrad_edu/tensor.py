@@ -1050,6 +1050,11 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
     must share one dtype, as in PyTorch (no silent float64 product of float32 and float64)."""
     if a.array.dtype != b.array.dtype and a.array.ndim and b.array.ndim:  # 0-d operands get their own error below
         raise dtypes.mismatch_error("matmul", {"a": a, "b": b})
+    if a.array.dtype == np.bool_ or b.array.dtype == np.bool_:  # NumPy's bool product is a logical "any"
+        raise TypeError(
+            f"matmul: bool tensors cannot be multiplied (shapes {tuple(a.shape)} and {tuple(b.shape)}); "
+            "convert them with .long() or .float() first"
+        )
     a_shape, b_shape = a.array.shape, b.array.shape
     if len(a_shape) > 1 and len(b_shape) > 1 and a_shape[-1] == b_shape[-2]:  # two matrices (or batches)
         return ops.MatMul.apply(a, b)
