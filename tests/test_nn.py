@@ -309,6 +309,20 @@ def test_linear_in_float64_after_double_keeps_its_parameters_and_gradients() -> 
     assert layer.float().weight.dtype == tg.float32 and layer.half().bias.dtype == tg.float16
 
 
+@pytest.mark.parametrize("x_shape", [(3,), (0,)])
+def test_linear_with_a_1d_weight_gives_torchs_values_and_gradients(x_shape: tuple) -> None:
+    torch = pytest.importorskip("torch")
+    x, w = np.arange(math.prod(x_shape), dtype=np.float32).reshape(x_shape), np.arange(x_shape[-1], dtype=np.float32)
+    ours = [tg.tensor(a, requires_grad=True) for a in (x, w, np.float32(0.5))]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, np.float32(0.5))]
+    y, expected = F.linear(*ours), torch.nn.functional.linear(*theirs)
+    np.testing.assert_allclose(y.detach().numpy(), expected.detach().numpy())
+    y.sum().backward()
+    expected.sum().backward()
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy())
+
+
 def test_linear_without_bias() -> None:
     layer = nn.Linear(3, 2, bias=False)
     assert layer.bias is None

@@ -148,6 +148,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: the input's last axis has {x.shape[-1]} features but the weight "
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
         )
+    if weight.ndim == 1:  # one output per sample, without its axis (as PyTorch): Linear's backward needs a matrix
+        y = x @ weight
+        return y if bias is None else y + bias
     return ops.Linear.apply(x, weight, bias)
 
 
