@@ -39,7 +39,7 @@ ROW_FILE = Path(optable.__file__).resolve()
 
 
 # ----------------------------------------------------------------------------- exclusions
-def excluded(spec: OpSpec, case: OpCase) -> str | None:
+def excluded(spec: OpSpec, case: OpCase, device: str) -> str | None:
     """Why the whole case is left out (None: it is not). Each reason names a behaviour that is
     being changed elsewhere; remove its line once the library gives PyTorch's outcome there."""
     (x, *others), params = case.arrays, case.params
@@ -67,6 +67,14 @@ def excluded(spec: OpSpec, case: OpCase) -> str | None:
         return "an index mixing ints and arrays apart: NumPy moves their axes first, PyTorch keeps them in place"
     if spec.draws_random and not np.isfinite(x).all():
         return "dropout of NaN/inf: the NumPy reference writes 0 where PyTorch (as the library) multiplies by 0"
+    if (
+        spec.kind == "class_loss"
+        and device != "cpu"
+        and ((params["target"] < 0) | (params["target"] >= x.shape[-1])).any()
+    ):
+        return "class indices out of range on a GPU: not checked there, as reading them would stall the device"
+    if spec.name == "batch_norm" and not all(np.isfinite(a).all() for a in others):
+        return "batch_norm with an infinite weight or bias: PyTorch's fused x * a + b gives inf - inf = NaN"
     if spec.name in ("max_dim", "min_dim") and _zero_size_axis(x, params["axis"]):
         return "argmax along a zero-size axis"
     return None
@@ -261,5 +269,5 @@ def check_outcome(spec: OpSpec, case: OpCase, ours: Outcome, expected: Outcome, 
 def test_hostile_inputs(spec: OpSpec, data: st.DataObject, device: str) -> None:
     """Every row on hostile input gives PyTorch's value and gradients, or the library's own error."""
     case = data.draw(hostile_cases(spec), label="case")
-    assume(excluded(spec, case) is None)
+    assume(excluded(spec, case, device) is None)
     check_outcome(spec, case, on_library(spec, case, device), on_torch(spec, case), device)
