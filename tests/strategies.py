@@ -391,3 +391,277 @@ def op_cases(spec: OpSpec, max_dims: int = MAX_DIMS, max_side: int = MAX_SIDE) -
     if spec.kind not in CASES_BY_KIND:
         raise KeyError(f"no strategy for op kind {spec.kind!r} (op {spec.name}); add one to tests/strategies.py")
     return CASES_BY_KIND[spec.kind](spec, max_dims, max_side)
+
+
+# ----------------------------------------------------------------------------- hostile inputs
+# ``hostile_cases(spec)`` draws what a careless or unlucky program hands an op: empty tensors,
+# size-0 and size-1 axes, 0-d tensors, NaN, +-inf, huge and tiny values, -0.0, integer and bool
+# tensors (mixed, for ops of several inputs), axes out of range, shapes that do not fit together,
+# class indices out of range and unknown reductions. Unlike ``op_cases`` the call may be invalid:
+# a test compares the outcome with PyTorch's, a value or a refusal.
+HOSTILE_DTYPES = (np.float32, np.float64, np.int64, np.bool_)
+HOSTILE_SIDE = 3  # every dimension between 0 and 3
+SPECIAL_VALUES = (0.0, -0.0, 1.0, -1.0, math.nan, math.inf, -math.inf, 1e30, -1e30, 1e-30)
+HOSTILE_REDUCTIONS = (*REDUCTIONS, "avg")  # "avg" is no reduction: it must be refused
+
+
+def hostile_shapes(min_dims: int = 0, max_dims: int = MAX_DIMS) -> st.SearchStrategy[Shape]:
+    """Shapes with ``min_dims..max_dims`` dimensions of size ``0..HOSTILE_SIDE`` (0-d included)."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=0, max_side=HOSTILE_SIDE)
+
+
+def hostile_values(dtype: np.dtype) -> st.SearchStrategy[Any]:
+    """Elements of ``dtype``: for floats the special values or ordinary ones (so that a tensor may
+    hold no special value at all), small integers, or bools."""
+    if dtype == np.bool_:
+        return st.booleans()
+    if np.dtype(dtype).kind == "i":
+        return st.integers(-3, 3)
+    width = 32 if dtype == np.float32 else 64
+    return st.sampled_from(SPECIAL_VALUES) | st.floats(-3, 3, width=width, allow_subnormal=False)
+
+
+@st.composite
+def hostile_dtypes(draw: st.DrawFn, count: int) -> list[np.dtype]:
+    """The dtypes of ``count`` inputs: one shared dtype, or (half the time) each its own."""
+    first = draw(st.sampled_from(HOSTILE_DTYPES))
+    if count == 1 or draw(st.booleans()):
+        return [np.dtype(first)] * count
+    return [np.dtype(draw(st.sampled_from(HOSTILE_DTYPES))) for _ in range(count)]
+
+
+@st.composite
+def hostile_arrays(draw: st.DrawFn, input_shapes: list[Shape]) -> tuple[np.ndarray, ...]:
+    """Arrays of the given shapes, of the dtypes ``hostile_dtypes`` draws, with ``hostile_values``."""
+    kinds = draw(hostile_dtypes(len(input_shapes)))
+    return tuple(
+        draw(hnp.arrays(dtype, shape, elements=hostile_values(dtype)))
+        for dtype, shape in zip(kinds, input_shapes, strict=True)
+    )
+
+
+def hostile_axes(ndim: int) -> st.SearchStrategy[int]:
+    """One axis, valid or one step out of range on either side (a 0-d tensor takes 0 and -1)."""
+    size = max(ndim, 1)
+    return st.integers(-size - 1, size)
+
+
+@st.composite
+def hostile_reduction_axes(draw: st.DrawFn, ndim: int) -> int | tuple[int, ...] | None:
+    """What ``reduction_axes`` draws, or an axis out of range, or a tuple naming one axis twice."""
+    form = draw(st.sampled_from(["valid", "out of range", "repeated"]))
+    if form == "valid":
+        return draw(reduction_axes(ndim))
+    if form == "out of range" or ndim == 0:
+        return draw(hostile_axes(ndim))
+    axis = draw(single_axes(ndim))
+    return (axis, axis % ndim)
+
+
+@st.composite
+def some_shape_like(draw: st.DrawFn, shape: Shape) -> Shape:
+    """``shape`` itself, or (half the time) any other shape: a partner that may not fit."""
+    return shape if draw(st.booleans()) else draw(hostile_shapes())
+
+
+@st.composite
+def _hostile_unary(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    return OpCase(draw(hostile_arrays([draw(hostile_shapes())])))
+
+
+@st.composite
+def _hostile_binary(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """Two shapes that broadcast (sizes 0 and 1 included), or (a quarter of the time) any two."""
+    if draw(st.integers(0, 3)):
+        pair = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_side=0, max_side=HOSTILE_SIDE)).input_shapes
+    else:
+        pair = (draw(hostile_shapes()), draw(hostile_shapes()))
+    return OpCase(draw(hostile_arrays(list(pair))))
+
+
+@st.composite
+def _hostile_reduce(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    shape = draw(hostile_shapes())
+    params = {"axis": draw(hostile_reduction_axes(len(shape))), "keepdims": draw(st.booleans())}
+    return OpCase(draw(hostile_arrays([shape])), params)
+
+
+@st.composite
+def _hostile_axis(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    shape = draw(hostile_shapes())
+    return OpCase(draw(hostile_arrays([shape])), {"axis": draw(hostile_axes(len(shape)))})
+
+
+@st.composite
+def _hostile_matmul(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """Shapes ``@`` accepts, with sizes 0 and 1, or (a third of the time) any two shapes (0-d,
+    inner sizes that differ, batches that do not broadcast)."""
+    if draw(st.integers(0, 2)):
+        batch_a, batch_b = draw(
+            hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, min_side=0, max_side=HOSTILE_SIDE)
+        ).input_shapes
+        rows, inner, cols = (draw(st.integers(0, HOSTILE_SIDE)) for _ in range(3))
+        a = (inner,) if draw(st.booleans()) else (*batch_a, rows, inner)
+        b = (inner,) if draw(st.booleans()) else (*batch_b, inner, cols)
+    else:
+        a, b = draw(hostile_shapes()), draw(hostile_shapes())
+    return OpCase(draw(hostile_arrays([a, b])))
+
+
+@st.composite
+def _hostile_reshape(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """A target with the same number of elements (a 0 among the sides of an empty tensor), or any
+    target of sides -1..4 (then usually the wrong size, or two -1s)."""
+    shape = draw(hostile_shapes())
+    size = math.prod(shape)
+    if draw(st.booleans()):
+        target = draw(st.lists(st.integers(-1, 4), max_size=4).map(tuple))
+    elif size:
+        target = draw(reshape_targets(shape))
+    else:
+        target = draw(st.lists(st.integers(0, HOSTILE_SIDE), max_size=3).map(lambda sides: (*sides, 0)))
+    return OpCase(draw(hostile_arrays([shape])), {"shape": target})
+
+
+@st.composite
+def _hostile_transpose(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """A permutation, or axes that are not one: repeated, out of range, too few or too many."""
+    shape = draw(hostile_shapes())
+    ndim = len(shape)
+    if draw(st.booleans()):
+        axes = draw(permutations(ndim))
+    else:
+        axes = tuple(draw(st.lists(hostile_axes(ndim), min_size=max(ndim - 1, 0), max_size=ndim + 1)))
+    return OpCase(draw(hostile_arrays([shape])), {"axes": axes})
+
+
+@st.composite
+def _hostile_expand(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """A shape the input broadcasts to (new sides 0 included), or any target of sides -1..3."""
+    shape = draw(hostile_shapes())
+    if draw(st.booleans()):
+        target = (*draw(st.lists(st.integers(0, 2), max_size=1)), *draw(expand_targets(shape, HOSTILE_SIDE)))
+    else:
+        target = tuple(draw(st.lists(st.integers(-1, HOSTILE_SIDE), max_size=4)))
+    return OpCase(draw(hostile_arrays([shape])), {"shape": target})
+
+
+def _hostile_index_part(n: int) -> st.SearchStrategy[Any]:
+    """One part of an index for an axis of length ``n`` (maybe 0): an int that may be out of
+    range, a slice, None or an Ellipsis."""
+    return st.integers(-n - 1, n) | _slices(n) | st.sampled_from([None, Ellipsis])
+
+
+@st.composite
+def _hostile_getitem(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """An index ``getitem_indices`` draws (for a non-empty tensor of at least one dimension), or
+    parts per axis that may be out of range, too many, or repeat the Ellipsis."""
+    shape = draw(hostile_shapes())
+    if shape and all(shape) and draw(st.booleans()):
+        index = draw(getitem_indices(shape))
+    else:
+        sides = [*shape, 1]  # one part too many may come last
+        index = tuple(draw(_hostile_index_part(n)) for n in sides[: draw(st.integers(0, len(sides)))])
+    return OpCase(draw(hostile_arrays([shape])), {"index": index})
+
+
+@st.composite
+def _hostile_join(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """1..arity tensors of one shape but the joined axis (cat: sizes 0..3 along it) or, a quarter
+    of the time, of any shapes; dtypes mixed as ``hostile_dtypes`` draws them."""
+    new_axis = spec.name == "stack"
+    shape = draw(hostile_shapes())
+    count = draw(st.integers(1, spec.arity))
+    axis = draw(hostile_axes(len(shape) + new_axis))
+    if not draw(st.integers(0, 3)):
+        input_shapes = [draw(hostile_shapes()) for _ in range(count)]
+    elif new_axis or not shape or not -len(shape) <= axis < len(shape):
+        input_shapes = [shape] * count
+    else:
+        at = axis % len(shape)
+        input_shapes = [(*shape[:at], draw(st.integers(0, HOSTILE_SIDE)), *shape[at + 1 :]) for _ in range(count)]
+    return OpCase(draw(hostile_arrays(input_shapes)), {"axis": axis})
+
+
+@st.composite
+def _hostile_where(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """A condition and two inputs that broadcast (sizes 0 and 1), the condition bool or (now and
+    then) of another dtype."""
+    condition_shape, *input_shapes = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=3, min_side=0, max_side=HOSTILE_SIDE)
+    ).input_shapes
+    if draw(st.integers(0, 3)):
+        condition = draw(hnp.arrays(np.bool_, condition_shape))
+    else:
+        (condition,) = draw(hostile_arrays([condition_shape]))
+    return OpCase(draw(hostile_arrays(input_shapes)), condition=condition)
+
+
+@st.composite
+def _hostile_linear(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """x (..., in), weight (out, in), bias (out,) with sizes 0..3, or (a quarter of the time) a
+    weight and bias of any shapes."""
+    in_features, out_features = draw(st.integers(0, HOSTILE_SIDE)), draw(st.integers(0, HOSTILE_SIDE))
+    x_shape = (*draw(hostile_shapes(max_dims=2)), in_features)
+    weight_shape, bias_shape = (out_features, in_features), (out_features,)
+    if not draw(st.integers(0, 3)):
+        weight_shape, bias_shape = draw(hostile_shapes()), draw(hostile_shapes(max_dims=1))
+    return OpCase(draw(hostile_arrays([x_shape, weight_shape, bias_shape])))
+
+
+@st.composite
+def _hostile_batchnorm(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """x (N, C) or (N, C, L) with sizes 0..3 (so N * L may be below 2), weight and bias (C,) or
+    (a quarter of the time) of another length."""
+    x_shape = draw(hostile_shapes(min_dims=2, max_dims=3))
+    features = x_shape[1] if draw(st.integers(0, 3)) else draw(st.integers(0, HOSTILE_SIDE))
+    return OpCase(draw(hostile_arrays([x_shape, (features,), (features,)])))
+
+
+@st.composite
+def _hostile_class_loss(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """Logits (N, C) or (C,) with N in 0..3 and C in 1..3, class indices in -1..C (so -1 and C
+    are out of range), int64 or (now and then) float, and a reduction that may be unknown."""
+    classes = draw(st.integers(1, HOSTILE_SIDE))
+    batch = draw(hostile_shapes(max_dims=1))
+    target_dtype = np.float32 if not draw(st.integers(0, 4)) else np.int64
+    target = draw(hnp.arrays(target_dtype, batch, elements=st.integers(-1, classes)))
+    params = {"target": target, "reduction": draw(st.sampled_from(HOSTILE_REDUCTIONS))}
+    return OpCase(draw(hostile_arrays([(*batch, classes)])), params)
+
+
+@st.composite
+def _hostile_pair_loss(draw: st.DrawFn, spec: OpSpec) -> OpCase:
+    """Input and target of one shape or (half the time) of any two, and a reduction that may be unknown."""
+    shape = draw(hostile_shapes())
+    shapes_ = [shape, draw(some_shape_like(shape))]
+    return OpCase(draw(hostile_arrays(shapes_)), {"reduction": draw(st.sampled_from(HOSTILE_REDUCTIONS))})
+
+
+HOSTILE_CASES_BY_KIND: dict[str, Callable[[OpSpec], st.SearchStrategy[OpCase]]] = {
+    "unary": _hostile_unary,
+    "binary": _hostile_binary,
+    "reduce": _hostile_reduce,
+    "axis": _hostile_axis,
+    "matmul": _hostile_matmul,
+    "reshape": _hostile_reshape,
+    "transpose": _hostile_transpose,
+    "expand": _hostile_expand,
+    "getitem": _hostile_getitem,
+    "join": _hostile_join,
+    "where": _hostile_where,
+    "linear": _hostile_linear,
+    "batchnorm": _hostile_batchnorm,
+    "class_loss": _hostile_class_loss,
+    "pair_loss": _hostile_pair_loss,
+}
+
+
+def hostile_cases(spec: OpSpec) -> st.SearchStrategy[OpCase]:
+    """Inputs and arguments for ``spec`` drawn to break it (see ``HOSTILE_DTYPES`` above); the
+    call may be invalid. ``OpCase.arrays`` then hold any of ``HOSTILE_DTYPES``."""
+    if spec.kind not in HOSTILE_CASES_BY_KIND:
+        raise KeyError(
+            f"no hostile strategy for op kind {spec.kind!r} (op {spec.name}); add one to tests/strategies.py"
+        )
+    return HOSTILE_CASES_BY_KIND[spec.kind](spec)

@@ -391,6 +391,66 @@ def test_an_integer_tensor_takes_the_float_tensors_dtype_in_either_order(float_d
         assert result.dtype == np.dtype(float_dtype)
 
 
+# Ops of two tensors, written once for tinygrad_edu and torch (``lib``).
+PROMOTING_OPS = {
+    "add": lambda lib, a, b: a + b,
+    "div": lambda lib, a, b: a / b,
+    "mul": lambda lib, a, b: a * b,
+    "pow": lambda lib, a, b: a**b,
+    "maximum": lambda lib, a, b: lib.maximum(a, b),
+    "where": lambda lib, a, b: lib.where(a == a, a, b),
+}
+# (first dtype and shape, second dtype and shape): a 0-d tensor of the same kind acts as a number
+PROMOTING_OPERANDS = [
+    (("float32", (3,)), ("float64", ())),
+    (("float64", ()), ("float32", (2, 3))),
+    (("int64", (3,)), ("float64", ())),  # a 0-d float of a higher kind does count
+    (("bool", (3,)), ("int64", ())),
+    (("int32", (3,)), ("int64", ())),
+    (("float32", ()), ("float64", ())),  # two 0-d tensors: the wider one
+]
+
+
+@pytest.mark.parametrize("name", sorted(PROMOTING_OPS))
+@pytest.mark.parametrize(("first", "second"), PROMOTING_OPERANDS, ids=lambda o: f"{o[0]}{list(o[1])}")
+def test_a_0d_tensor_promotes_as_in_torch(name: str, first: tuple, second: tuple, device: str) -> None:
+    torch = pytest.importorskip("torch")
+    ours = PROMOTING_OPS[name](tg, *(tg.ones(shape, dtype=dtype, device=device) for dtype, shape in (first, second)))
+    theirs = PROMOTING_OPS[name](torch, *(torch.ones(shape, dtype=getattr(torch, d)) for d, shape in (first, second)))
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+
+
+@pytest.mark.parametrize("join", ["cat", "stack"])
+@pytest.mark.parametrize("dtypes", [("float32", "int64"), ("bool", "float32", "int64"), ("int64", "float64")])
+def test_cat_and_stack_promote_mixed_dtypes_as_torch(join: str, dtypes: tuple, device: str) -> None:
+    """float32 joined with int64 is float32 (NumPy would give float64); the gradient comes back float32."""
+    torch = pytest.importorskip("torch")
+    tensors = [tg.ones(2, dtype=dtype, device=device, requires_grad=dtype.startswith("float")) for dtype in dtypes]
+    ours = getattr(tg, join)(tensors)
+    theirs = getattr(torch, join)([torch.ones(2, dtype=getattr(torch, dtype)) for dtype in dtypes])
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    ours.sum().backward()
+    assert [t.grad.dtype for t in tensors if t.requires_grad] == [t.dtype for t in tensors if t.requires_grad]
+
+
+@pytest.mark.parametrize("op", ["square", "cube", "pow 2.0", "rpow"])
+def test_powers_of_bools_are_numbers_as_torch(op: str, device: str) -> None:
+    """True**3 is 1 as int64 (not True), True.square() too; a float exponent gives float32."""
+    torch = pytest.importorskip("torch")
+    ops = {"square": lambda x: x.square(), "cube": lambda x: x**3, "pow 2.0": lambda x: x**2.0, "rpow": lambda x: 2**x}
+    ours, theirs = ops[op](tg.tensor([True, False], device=device)), ops[op](torch.tensor([True, False]))
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_the_exponents_gradient_of_an_integer_base_is_computed_in_the_exponents_float64() -> None:
+    exponent = tg.tensor([0.5, 2.0], dtype="float64", requires_grad=True)
+    (tg.tensor([3, 5]) ** exponent).sum().backward()
+    np.testing.assert_allclose(
+        exponent.grad.numpy(), np.array([3, 5]) ** np.array([0.5, 2.0]) * np.log([3, 5]), rtol=1e-15
+    )
+
+
 def test_integer_scalars_too_big_for_uint8_promote_instead_of_wrapping_or_failing() -> None:
     pixels = tg.Tensor(np.array([10, 200], dtype=np.uint8))
     np.testing.assert_allclose((pixels / 256).numpy(), [10 / 256, 200 / 256], rtol=1e-6)

@@ -63,6 +63,13 @@ def test_matmul_mismatch_names_both_shapes(device: str) -> None:
     assert "3" in str(info.value) and "4" in str(info.value)
 
 
+def test_matmul_of_bools_is_refused_instead_of_a_logical_any(device: str) -> None:
+    """NumPy's bool [T, T] @ [[T], [T]] is [True], not the count 2: PyTorch refuses it, so do we."""
+    a, b = tg.ones(2, dtype="bool", device=device), tg.ones(2, 1, dtype="bool", device=device)
+    with pytest.raises(TypeError, match=r"matmul: bool tensors cannot be multiplied \(shapes \(2,\) and \(2, 1\)\)"):
+        a @ b
+
+
 def test_matmul_with_scalar_suggests_star(device: str) -> None:
     """A 0-d operand of @ is refused with a hint to use *."""
     with pytest.raises(ValueError, match=r"(?i)matmul.*\*"):
@@ -89,6 +96,22 @@ def test_reshape_to_wrong_size_names_shapes(device: str) -> None:
     """Reshaping 6 elements to (4, 2) names reshape and the original shape."""
     with pytest.raises(ValueError, match=rf"(?i)reshape.*{_shape((2, 3))}"):
         tg.Tensor(np.ones((2, 3)), device=device).reshape(4, 2)
+
+
+@pytest.mark.parametrize(("x", "weight"), [((), (2, 3)), ((0,), ()), ((3,), ())])
+def test_linear_of_a_0d_input_or_weight_names_both_shapes(x: tuple, weight: tuple) -> None:
+    with pytest.raises(
+        ValueError, match=rf"linear: .*at least 1 dimension, got shapes {_shape(x)} and {_shape(weight)}"
+    ):
+        F.linear(tg.zeros(x), tg.zeros(weight))
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0), (3, 0, 2)])
+def test_batch_norm_of_an_input_without_features_names_its_shape(shape: tuple) -> None:
+    with pytest.raises(
+        ValueError, match=rf"batch_norm: expected input \(N, C\) or \(N, C, L\) with C >= 1, got {_shape(shape)}"
+    ):
+        F.batch_norm(tg.zeros(shape), None, None, training=True)
 
 
 # ----------------------------------------------------------------------------- requires_grad and dtypes

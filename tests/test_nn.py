@@ -309,6 +309,20 @@ def test_linear_in_float64_after_double_keeps_its_parameters_and_gradients() -> 
     assert layer.float().weight.dtype == tg.float32 and layer.half().bias.dtype == tg.float16
 
 
+@pytest.mark.parametrize("x_shape", [(3,), (0,)])
+def test_linear_with_a_1d_weight_gives_torchs_values_and_gradients(x_shape: tuple) -> None:
+    torch = pytest.importorskip("torch")
+    x, w = np.arange(math.prod(x_shape), dtype=np.float32).reshape(x_shape), np.arange(x_shape[-1], dtype=np.float32)
+    ours = [tg.tensor(a, requires_grad=True) for a in (x, w, np.float32(0.5))]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, np.float32(0.5))]
+    y, expected = F.linear(*ours), torch.nn.functional.linear(*theirs)
+    np.testing.assert_allclose(y.detach().numpy(), expected.detach().numpy())
+    y.sum().backward()
+    expected.sum().backward()
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy())
+
+
 def test_linear_without_bias() -> None:
     layer = nn.Linear(3, 2, bias=False)
     assert layer.bias is None
@@ -395,6 +409,25 @@ def test_dropout_rejects_a_p_that_is_not_a_probability(p: float) -> None:
         nn.Dropout(p)
     with pytest.raises(ValueError, match=re.escape(str(p))):
         F.dropout(tg.ones(3), p)
+
+
+@pytest.mark.parametrize(("target", "expected"), [("int64", "float32"), ("float64", "float64")])
+def test_mse_loss_of_a_float32_input_and_another_target_dtype_promotes_as_torch(target: str, expected: str) -> None:
+    """An int64 target leaves the loss float32 (NumPy alone would make it float64); the gradient stays float32."""
+    x = tg.full((2,), 0.5, requires_grad=True)
+    loss = F.mse_loss(x, tg.ones(2, dtype=target))
+    assert loss.dtype == expected
+    loss.backward()
+    assert x.grad.dtype == tg.float32
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_dropout_refuses_integers_instead_of_truncating_the_scaled_values(dtype: str) -> None:
+    """1 / (1 - p) scaling cannot be held by integers: PyTorch refuses too (in eval mode it is the identity)."""
+    x = tg.ones(4, dtype=dtype)
+    with pytest.raises(TypeError, match=rf"dropout: the input must be floating point, got tinygrad_edu.{dtype}"):
+        F.dropout(x, 0.3)
+    assert F.dropout(x, 0.3, training=False) is x
 
 
 # ----------------------------------------------------------------------------- BatchNorm1d

@@ -525,6 +525,13 @@ def test_topk_split_chunk_repeat_refuse_bad_sizes() -> None:
         x.repeat(2)
 
 
+@pytest.mark.parametrize("cut", [lambda t: t.split(2), lambda t: t.chunk(3), lambda t: t.split([1], dim=-1)])
+def test_split_and_chunk_refuse_a_0d_tensor(cut: Any) -> None:
+    """A 0-d tensor has no axis to cut (PyTorch: "split expects at least a 1-dimensional tensor")."""
+    with pytest.raises(ValueError, match=r"(split|chunk): expects a tensor of at least 1 dimension, got a 0-d"):
+        cut(tg.tensor(1.0))
+
+
 def test_comparison_methods_refuse_what_cannot_be_compared() -> None:
     with pytest.raises(TypeError, match=r"eq: cannot compare a tensor with str"):
         tg.zeros(2).eq("a")

@@ -7,6 +7,9 @@
   kind (to float32), and an integer too big for a small integer dtype widens to int64.
 - An integer tensor meeting a float tensor takes the float's dtype (NumPy would make int64 with
   float32 into float64); two float tensors give the wider one (float32 with float64 is float64).
+- A 0-d tensor meeting a tensor with axes of its own kind acts as a number: float32 [n] with a
+  float64 0-d tensor is float32 (``result_type``). The same rules join ``cat``, ``stack`` and
+  ``where``'s inputs.
 - Functions that only make sense on floats (``exp``, true division, ``mean``) compute integers
   as float32.
 
@@ -160,6 +163,29 @@ def cast_for(a: np.dtype, b: np.dtype) -> np.dtype | None:
     if floating is None or a.kind == b.kind or np.result_type(a, b) == floating:
         return None
     return floating
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """The dtype of two tensors of dtypes ``a`` and ``b`` combined, as ``torch.promote_types``."""
+    floating = cast_for(a, b)
+    return floating if floating is not None else np.result_type(a, b)
+
+
+def result_type(*arrays: Any) -> np.dtype:
+    """The dtype of an op on several tensors' arrays, as ``torch.result_type``: a 0-d tensor only
+    counts where its kind (bool < integer < floating) is above every tensor with axes, so that
+    float32 [n] * float64 0-d stays float32, while int64 [n] * float64 0-d is float64."""
+    with_axes = [a.dtype for a in arrays if a.ndim]
+    zero_dim = [a.dtype for a in arrays if not a.ndim]
+    result = functools.reduce(promote_types, with_axes or zero_dim)
+    if with_axes and zero_dim:
+        zero_dim_result = functools.reduce(promote_types, zero_dim)
+        if _CATEGORY[zero_dim_result.kind] > _CATEGORY[result.kind]:
+            result = promote_types(result, zero_dim_result)
+    return result
 
 
 _CAST_CALLS = {"float16": ".half()", "float32": ".float()", "float64": ".double()", "int64": ".long()"}

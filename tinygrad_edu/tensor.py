@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, dtypes, return_types
-from .dtypes import SUPPORTED_KINDS, TYPE_NAMES, DType, cast_for, check_dtype, default_float, scalar_dtype
+from .dtypes import SUPPORTED_KINDS, TYPE_NAMES, DType, check_dtype, default_float, scalar_dtype
 
 Axis = int | Sequence[int] | None
 
@@ -573,7 +573,9 @@ class Tensor:
         return 1 / self.sqrt()
 
     def square(self) -> Tensor:
-        return self * self
+        """x * x; bools square as int64, as PyTorch's (its x**2)."""
+        x = self.long() if self.array.dtype == np.bool_ else self
+        return x * x
 
     def reciprocal(self) -> Tensor:
         """1 / x, in floating point for integer tensors (as PyTorch)."""
@@ -884,7 +886,7 @@ class Tensor:
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
         """Pieces along ``dim``: each of ``split_size`` (the last may be shorter), or of the given
         lengths, as torch.split. Each piece is a slice, so gradients flow back to it."""
-        axis = _single_axis(self, "split", dim)
+        axis = _single_axis(_with_axes(self, "split"), "split", dim)
         length = self.shape[axis]
         if isinstance(split_size_or_sections, numbers.Integral):
             size = int(split_size_or_sections)
@@ -906,7 +908,7 @@ class Tensor:
         shorter, and there may be fewer pieces), as torch.chunk."""
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-        length = self.shape[_single_axis(self, "chunk", dim)]
+        length = self.shape[_single_axis(_with_axes(self, "chunk"), "chunk", dim)]
         return self.split(max(-(-length // chunks), 1), dim)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1003,16 +1005,27 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
 
 
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as Tensors, an integer one cast to the other's float dtype
-    (``dtypes.float_partner``); ``floating`` ops (true division) compute integers as float32."""
-    if floating and self.array.dtype.kind != "f":
-        self = _floating(self)
+    """Both operands of a binary op as Tensors of PyTorch's common dtype (``dtypes.result_type``);
+    ``floating`` ops (true division) then compute integers as float32."""
+    number = isinstance(other, numbers.Number | np.generic)
     other = _as_operand(other, self)
     if self.array.dtype != other.array.dtype:
-        common = cast_for(self.array.dtype, other.array.dtype)
-        if common is not None:
-            self, other = self.to(common), other.to(common)
+        # a number's dtype was chosen by scalar_dtype (an int too big for uint8 is int64): it stays
+        common = dtypes.promote_types(self.array.dtype, other.array.dtype) if number else None
+        self, other = _promoted(self, other, common=common)
+    if floating:
+        self, other = _floating(self), _floating(other)
     return (other, self) if reverse else (self, other)
+
+
+def _promoted(*tensors: Tensor, common: np.dtype | None = None) -> list[Tensor]:
+    """The tensors cast to ``common`` (by default PyTorch's ``dtypes.result_type`` of them), where
+    NumPy would otherwise combine them into another dtype."""
+    arrays = [t.array for t in tensors]
+    common = dtypes.result_type(*arrays) if common is None else common
+    if common == np.result_type(*arrays):
+        return list(tensors)
+    return [t.to(common) for t in tensors]
 
 
 def _floating(tensor: Tensor) -> Tensor:
@@ -1077,6 +1090,11 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
     must share one dtype, as in PyTorch (no silent float64 product of float32 and float64)."""
     if a.array.dtype != b.array.dtype and a.array.ndim and b.array.ndim:  # 0-d operands get their own error below
         raise dtypes.mismatch_error("matmul", {"a": a, "b": b})
+    if a.array.dtype == np.bool_ or b.array.dtype == np.bool_:  # NumPy's bool product is a logical "any"
+        raise TypeError(
+            f"matmul: bool tensors cannot be multiplied (shapes {tuple(a.shape)} and {tuple(b.shape)}); "
+            "convert them with .long() or .float() first"
+        )
     a_shape, b_shape = a.array.shape, b.array.shape
     if len(a_shape) > 1 and len(b_shape) > 1 and a_shape[-1] == b_shape[-2]:  # two matrices (or batches)
         return ops.MatMul.apply(a, b)
@@ -1225,6 +1243,15 @@ def _take_along(tensor: Tensor, axis: int, indices: Tensor) -> Tensor:
     return ops.GetItem.apply(tensor, index=index)
 
 
+def _with_axes(tensor: Tensor, name: str) -> Tensor:
+    """``tensor``, refused if it is 0-d: it has no axis to cut into pieces."""
+    if not tensor.ndim:
+        raise ValueError(
+            f"{name}: expects a tensor of at least 1 dimension, got a 0-d tensor; reshape it with t.reshape(1)"
+        )
+    return tensor
+
+
 def _check_ndims(name: str, tensors: tuple[Tensor, ...], ndim: int, hint: str) -> None:
     if any(not isinstance(t, Tensor) or t.ndim != ndim for t in tensors):
         shapes = " and ".join(str(tuple(t.shape)) if isinstance(t, Tensor) else type(t).__name__ for t in tensors)
@@ -1263,7 +1290,7 @@ def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> 
                 f"use tg.stack to make a vector of 0-d tensors"
             )
     axis = _single_axis(tensors[0], "cat", axis if dim is None else dim)
-    return ops.Cat.apply(*tensors, axis=axis)
+    return ops.Cat.apply(*_promoted(*tensors), axis=axis)
 
 
 def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
@@ -1285,8 +1312,7 @@ def where(condition: Any, a: Operand, b: Operand) -> Tensor:
         raise TypeError(f"where: the condition must be a bool tensor (e.g. x > 0), got {condition.dtype}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a, device=condition.device)
-    like = a if isinstance(a, Tensor) else b
-    return ops.Where.apply(condition, _as_operand(a, like), _as_operand(b, like))
+    return ops.Where.apply(condition, *_pair(a, b))
 
 
 def maximum(a: Operand, b: Operand) -> Tensor:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import creation, dtypes, ops
 from ..inplace import mark_written
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _promoted, _wrap
 
 REDUCTIONS = ("mean", "sum", "none")
 _MOVED_TO_OPS = {
@@ -149,8 +149,8 @@ def batch_norm(
     if any(t is not None and t.array.dtype != x.array.dtype for t in floats.values()):
         raise dtypes.mismatch_error("batch_norm", floats)
     features = x.shape[1] if x.ndim in (2, 3) else None
-    if features is None:
-        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L), got {tuple(x.shape)}")
+    if not features:
+        raise ValueError(f"batch_norm: expected input (N, C) or (N, C, L) with C >= 1, got {tuple(x.shape)}")
     for name, t in list(floats.items())[1:]:
         if t is not None and t.array.shape != (features,):
             raise ValueError(
@@ -196,9 +196,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         _check_tensor("linear", bias, "bias")
     if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
         raise dtypes.mismatch_error("linear", {"input": x, "weight": weight, "bias": bias})
+    if not x.ndim or not weight.ndim:
+        raise ValueError(
+            f"linear: the input and the weight need at least 1 dimension, got shapes {tuple(x.shape)} and "
+            f"{tuple(weight.shape)}"
+        )
     if x.array.shape[-1:] != weight.array.shape[-1:]:
         raise ValueError(
-            f"linear: the input's last axis has {x.shape[-1] if x.ndim else 'no'} features but the weight "
+            f"linear: the input's last axis has {x.shape[-1]} features but the weight "
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
         )
     outputs = weight.shape[0] if weight.ndim == 2 else 1
@@ -207,6 +212,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: the bias has shape {tuple(bias.shape)}, but the weight {tuple(weight.shape)} "
             f"makes {outputs} outputs; the bias needs shape ({outputs},)"
         )
+    if weight.ndim == 1:  # one output per sample, without its axis (as PyTorch): Linear's backward needs a matrix
+        y = x @ weight
+        return y if bias is None else y + bias
     return ops.Linear.apply(x, weight, bias)
 
 
@@ -256,9 +264,11 @@ def _fused_loss(op: type, check: Any, name: str, input: Tensor, target: Any, red
     _check_float_input(name, input)
     target = check(name, input, _as_target(target, input))
     _check_reduction(reduction)
+    # a target of values meets the input as torch promotes them (int64 with float32: float32); class indices stay
+    pair = (input, target) if check is _check_class_targets else _promoted(input, target)
     if reduction == "mean" and target.numel() == 0:
-        return _mean_of_nothing(op.apply(input, target, reduction="sum"))
-    return op.apply(input, target, reduction=reduction)
+        return _mean_of_nothing(op.apply(*pair, reduction="sum"))
+    return op.apply(*pair, reduction=reduction)
 
 
 def _regression_target(name: str, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002

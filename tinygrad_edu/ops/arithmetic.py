@@ -86,6 +86,7 @@ class Pow(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         cube = type(b.array) is np.ndarray and b.array.ndim == 0 and b.array == 3  # NumPy's pow is slow for x**3:
+        cube = cube and a.array.dtype == b.array.dtype  # (bool ** 3 is int64, not bool * bool * bool)
         return a.array * a.array * a.array if cube else a.array**b.array  # multiplying is 50 times faster
 
     @staticmethod
@@ -95,7 +96,8 @@ class Pow(Function):
         at_zero = a == 0
         with np.errstate(divide="ignore", invalid="ignore"):  # 0**-1 and log(0) at a = 0 are replaced by where
             grad_a = where(at_zero & (b == 0), 0.0, grad * b * a ** (b - 1)) if need_a else None
-            grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * a.log()) if need_b else None
+            log_a = a.to(grad.dtype).log()  # an integer base's log in the output's precision, not float32
+            grad_b = where(at_zero & (b >= 0), 0.0, grad * ctx.output * log_a) if need_b else None
         return grad_a, grad_b
 
 
