@@ -290,3 +290,22 @@ def test_seeds_are_taken_as_torch_takes_them() -> None:
         tg.manual_seed(2**64)
     with pytest.raises(TypeError, match=r"the seed must be an integer"):
         tg.Generator().manual_seed("7")
+
+
+@pytest.mark.parametrize(
+    "reduce",
+    [lambda x: x.std(1), lambda x: x.std(1, correction=0), lambda x: x.norm(dim=1), lambda x: x.norm(3, dim=1),
+     lambda x: x.norm(1.5, dim=1)],
+    ids=["std", "std-population", "norm", "norm-3", "norm-1.5"],
+)  # fmt: skip
+def test_std_and_norms_of_equal_or_zero_values_have_torchs_gradient(reduce: Callable) -> None:
+    """Where the result is 0 the gradient is 0, as torch's (sqrt's own derivative would give 0 * inf)."""
+
+    def grad(lib: Any) -> Any:
+        x = lib.tensor([[0.0, 0.0, 0.0], [2.0, 2.0, 2.0], [1.0, -2.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        reduce(x).sum().backward()
+        return x.grad
+
+    ours, theirs = _both(grad)
+    _assert_same(ours, theirs)
+    assert np.isfinite(_numpy(ours)).all()

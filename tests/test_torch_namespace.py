@@ -543,7 +543,7 @@ def test_norm_refuses_an_unknown_p() -> None:
 
 
 def test_std_refuses_unbiased_with_correction() -> None:
-    with pytest.raises(TypeError, match=r"var: give either unbiased or correction, not both"):
+    with pytest.raises(TypeError, match=r"std: give either unbiased or correction, not both"):
         tg.zeros(3).std(unbiased=True, correction=0)
 
 

@@ -682,9 +682,7 @@ class Tensor:
     ) -> Tensor:
         """Variance with Bessel's ``correction``: 1 by default, as PyTorch (``unbiased=False`` or
         ``correction=0`` for the population variance). Arguments in PyTorch's order."""
-        if unbiased is not None and correction is not None:
-            raise TypeError("var: give either unbiased or correction, not both")
-        correction = (1 if unbiased is None else int(unbiased)) if correction is None else correction
+        correction = _correction("var", unbiased, correction)
         axis, keepdims = _axis_arguments(self, "var", axis, keepdims, dim, keepdim or None)
         return ops.Var.apply(_floating(self), axis=axis, keepdims=keepdims, correction=correction)
 
@@ -699,7 +697,9 @@ class Tensor:
         keepdims: bool = False,
     ) -> Tensor:
         """Standard deviation, the square root of ``var`` (same arguments)."""
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims).sqrt()
+        correction = _correction("std", unbiased, correction)
+        axis, keepdims = _axis_arguments(self, "std", axis, keepdims, dim, keepdim or None)
+        return ops.Std.apply(_floating(self), axis=axis, keepdims=keepdims, correction=correction)
 
     def norm(self, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
         """The p-norm over ``dim`` (all elements by default), as torch.norm: ``p`` is a number,
@@ -716,7 +716,9 @@ class Tensor:
             return x.abs().amax(axis, keepdims) if p > 0 else x.abs().amin(axis, keepdims)
         if p == 0:
             return (x != 0).to(x.dtype).sum(axis, keepdims)
-        return (x.abs() ** p).sum(axis, keepdims) ** (1 / p)
+        if p > 1:
+            return ops.Norm.apply(x, axis=axis, keepdims=keepdims, p=float(p))
+        return (x.abs() ** p).sum(axis, keepdims) ** (1 / p)  # 0 < p < 1 (not a norm) or negative p
 
     def logsumexp(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -1189,6 +1191,13 @@ def _axis_arguments(tensor: Tensor, op: str, axis: Axis, keepdims: bool, dim: Ax
     if keepdim is not None:
         keepdims = keepdim
     return _normalize_axes(tensor, op, axis), bool(keepdims)
+
+
+def _correction(op: str, unbiased: bool | None, correction: int | None) -> int:
+    """Bessel's correction from PyTorch's two spellings: 1 by default, ``unbiased=False`` for 0."""
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    return (1 if unbiased is None else int(unbiased)) if correction is None else correction
 
 
 def _check_not_empty(tensor: Tensor, op: str, axes: tuple[int, ...] | None) -> None:

@@ -196,6 +196,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         _check_tensor("linear", bias, "bias")
     if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
         raise dtypes.mismatch_error("linear", {"input": x, "weight": weight, "bias": bias})
+    if x.array.dtype == np.bool_:  # NumPy's bool product is a logical "any", not a count
+        raise TypeError(
+            f"linear: bool tensors cannot be multiplied (input {tuple(x.shape)}); convert them with .float()"
+        )
     if not x.ndim or not weight.ndim:
         raise ValueError(
             f"linear: the input and the weight need at least 1 dimension, got shapes {tuple(x.shape)} and "

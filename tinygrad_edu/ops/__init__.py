@@ -39,7 +39,7 @@ from .elementwise import (
     ToDevice,
 )
 from .nn import BatchNorm, BinaryCrossEntropy, CrossEntropy, Linear, MeanSquaredError, NegativeLogLikelihood
-from .reductions import LogSoftmax, LogSumExp, Max, Norm, Softmax, Sum, Var
+from .reductions import LogSoftmax, LogSumExp, Max, Norm, Softmax, Std, Sum, Var
 from .shape import Cat, Expand, GetItem, Reshape, ScatterAdd, SetItem, Transpose
 
 
@@ -92,6 +92,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Sqrt",
+    "Std",
     "Sub",
     "Sum",
     "Tanh",

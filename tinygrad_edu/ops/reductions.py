@@ -45,21 +45,47 @@ class Var(Function):
         return (x - x.mean(axis=ctx.axis, keepdims=True)) * (grad.reshape(ctx.kept_shape) * scale)
 
 
-class Norm(Function):
-    """2-norm over axes: y = sqrt(sum_i x_i**2); dy/dx_i = x_i / y, taken as 0 where y = 0 (as torch.norm)."""
+class Std(Function):
+    """std over axes: y = sqrt(var(x)); dy/dx_i = (x_i - m) / ((N - c) y), taken as 0 where y = 0
+    (all x_i equal: as torch.std, where sqrt's own derivative would give 0 * inf)."""
 
     @staticmethod
-    def forward(ctx, x, axis, keepdims):
-        kept = get_array_module(x.array).sqrt((x.array * x.array).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(x)
-        ctx.kept_shape, ctx.axis = kept.shape, axis
+    def forward(ctx, x, axis, keepdims, correction):
+        kept = get_array_module(x.array).sqrt(Var.forward(ctx, x, axis, True, correction))
         return kept if keepdims else kept.squeeze(axis)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        norm = ctx.output.reshape(ctx.kept_shape)
-        return x * (grad.reshape(ctx.kept_shape) / (norm + (norm.array == 0)))  # y = 0 only where x = 0
+        std = ctx.output.reshape(ctx.kept_shape)
+        per_unit = grad.reshape(ctx.kept_shape) / ((std + (std.array == 0)) * (ctx.divisor or math.nan))
+        return (x - x.mean(axis=ctx.axis, keepdims=True)) * per_unit
+
+
+class Norm(Function):
+    """p-norm over axes (p >= 1): y = (sum_i |x_i|**p)**(1/p); dy/dx_i = sign(x_i) |x_i|**(p-1) / y**(p-1),
+    taken as 0 where y = 0 (as torch.norm). For p = 2 that is x_i / y."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims, p=2):
+        xp = get_array_module(x.array)
+        if p == 2:  # the common case: squares, no powers
+            kept = xp.sqrt((x.array * x.array).sum(axis=axis, keepdims=True))
+        else:
+            kept = (xp.abs(x.array) ** p).sum(axis=axis, keepdims=True) ** (1 / p)
+        ctx.save_for_backward(x)
+        ctx.kept_shape, ctx.axis, ctx.p = kept.shape, axis, p
+        return kept if keepdims else kept.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        norm, p = ctx.output.reshape(ctx.kept_shape), ctx.p
+        per_unit = grad.reshape(ctx.kept_shape) / (norm + (norm.array == 0))  # y = 0 only where x = 0
+        if p == 2:
+            return x * per_unit
+        sign = (x.array > 0).astype(x.array.dtype) - (x.array < 0)
+        return sign * x.abs() ** (p - 1) * (per_unit / (norm + (norm.array == 0)) ** (p - 2))
 
 
 class LogSumExp(Function):
