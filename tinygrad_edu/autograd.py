@@ -584,8 +584,10 @@ class _LeafGradients:
             return
         if not self._create_graph and grad._ctx is not None:
             grad = grad.detach()
-        if leaf.grad is not None:
-            leaf.grad = leaf.grad + grad if self._create_graph else _wrap(leaf.grad.array + grad.array)
+        # ``_grad``, not the checking ``grad`` setter: unbroadcast gave this gradient the leaf's shape,
+        # dtype and device already, and this runs for every parameter on every backward.
+        if leaf._grad is not None:
+            leaf._grad = leaf._grad + grad if self._create_graph else _wrap(leaf._grad.array + grad.array)
             return
         array = grad.array
         memory = id(array if array.base is None else backend.owner(array))
@@ -593,7 +595,7 @@ class _LeafGradients:
             grad = grad.clone()  # never let two .grad share memory (a recorded copy under create_graph)
         else:
             self._owners.add(memory)
-        leaf.grad = grad
+        leaf._grad = grad
 
 
 def clear_gradients(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:

@@ -1025,7 +1025,7 @@ def _promoted(*tensors: Tensor, common: np.dtype | None = None) -> list[Tensor]:
     NumPy would otherwise combine them into another dtype."""
     arrays = [t.array for t in tensors]
     common = dtypes.result_type(*arrays) if common is None else common
-    if common == np.result_type(*arrays):
+    if common == np.result_type(*(a.dtype for a in arrays)):  # dtypes: the arrays may be on several devices
         return list(tensors)
     return [t.to(common) for t in tensors]
 
