@@ -178,14 +178,41 @@ def result_type(*arrays: Any) -> np.dtype:
     """The dtype of an op on several tensors' arrays, as ``torch.result_type``: a 0-d tensor only
     counts where its kind (bool < integer < floating) is above every tensor with axes, so that
     float32 [n] * float64 0-d stays float32, while int64 [n] * float64 0-d is float64."""
-    with_axes = [a.dtype for a in arrays if a.ndim]
-    zero_dim = [a.dtype for a in arrays if not a.ndim]
+    return _result_type(tuple((a.dtype, a.ndim == 0) for a in arrays))
+
+
+def cast_needed(*arrays: Any) -> np.dtype | None:
+    """``result_type`` of the arrays where NumPy would compute in another dtype; None where NumPy's
+    dtype is already PyTorch's (the common case, answered from a cache: asked on many ops)."""
+    return _cast_needed(tuple((a.dtype, a.ndim == 0) for a in arrays))
+
+
+@functools.lru_cache(maxsize=1024)
+def binary_cast(a: np.dtype, a_is_0d: bool, b: np.dtype, b_is_0d: bool, b_is_number: bool) -> np.dtype | None:
+    """``cast_needed`` of a binary op's two operands (``b`` made from a Python number, if
+    ``b_is_number``: its dtype was chosen for ``a`` and counts as a tensor's), cached by dtypes."""
+    if b_is_number:
+        common = promote_types(a, b)
+        return None if common == np.result_type(a, b) else common
+    return _cast_needed(((a, a_is_0d), (b, b_is_0d)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _result_type(operands: tuple[tuple[np.dtype, bool], ...]) -> np.dtype:
+    with_axes = [dtype for dtype, zero_dim in operands if not zero_dim]
+    zero_dim = [dtype for dtype, is_zero_dim in operands if is_zero_dim]
     result = functools.reduce(promote_types, with_axes or zero_dim)
     if with_axes and zero_dim:
         zero_dim_result = functools.reduce(promote_types, zero_dim)
         if _CATEGORY[zero_dim_result.kind] > _CATEGORY[result.kind]:
             result = promote_types(result, zero_dim_result)
     return result
+
+
+@functools.lru_cache(maxsize=1024)
+def _cast_needed(operands: tuple[tuple[np.dtype, bool], ...]) -> np.dtype | None:
+    common = _result_type(operands)
+    return None if common == np.result_type(*(dtype for dtype, _ in operands)) else common
 
 
 _CAST_CALLS = {"float16": ".half()", "float32": ".float()", "float64": ".double()", "int64": ".long()"}

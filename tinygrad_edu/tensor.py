@@ -1009,25 +1009,27 @@ def _as_operand(value: Any, like: Tensor) -> Tensor:
 def _operands(self: Tensor, other: Any, reverse: bool = False, floating: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands of a binary op as Tensors of PyTorch's common dtype (``dtypes.result_type``);
     ``floating`` ops (true division) then compute integers as float32."""
-    number = isinstance(other, numbers.Number | np.generic)
+    number = not isinstance(other, Tensor) and isinstance(other, numbers.Number | np.generic)
     other = _as_operand(other, self)
-    if self.array.dtype != other.array.dtype:
+    a, b = self.array, other.array
+    if a.dtype != b.dtype:
         # a number's dtype was chosen by scalar_dtype (an int too big for uint8 is int64): it stays
-        common = dtypes.promote_types(self.array.dtype, other.array.dtype) if number else None
-        self, other = _promoted(self, other, common=common)
+        common = dtypes.binary_cast(a.dtype, not a.ndim, b.dtype, not b.ndim, number)
+        if common is not None:
+            self, other = self.to(common), other.to(common)
     if floating:
         self, other = _floating(self), _floating(other)
     return (other, self) if reverse else (self, other)
 
 
-def _promoted(*tensors: Tensor, common: np.dtype | None = None) -> list[Tensor]:
-    """The tensors cast to ``common`` (by default PyTorch's ``dtypes.result_type`` of them), where
-    NumPy would otherwise combine them into another dtype."""
+def _promoted(*tensors: Tensor) -> list[Tensor]:
+    """The tensors cast to PyTorch's ``dtypes.result_type`` of them, where NumPy would otherwise
+    combine them into another dtype."""
     arrays = [t.array for t in tensors]
-    common = dtypes.result_type(*arrays) if common is None else common
-    if common == np.result_type(*(a.dtype for a in arrays)):  # dtypes: the arrays may be on several devices
+    if all(a.dtype == arrays[0].dtype for a in arrays):  # one dtype: nothing to promote
         return list(tensors)
-    return [t.to(common) for t in tensors]
+    common = dtypes.cast_needed(*arrays)
+    return list(tensors) if common is None else [t.to(common) for t in tensors]
 
 
 def _floating(tensor: Tensor) -> Tensor:

@@ -190,6 +190,34 @@ def _update_running(running: Tensor, batch_value: Any, momentum: float) -> None:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with ``weight`` of shape (out_features, in_features) as in PyTorch. All three
     must share one dtype (an integer or float64 input to a float32 layer is refused, as PyTorch)."""
+    if not _linear_fits(x, weight, bias):
+        _refuse_linear(x, weight, bias)
+    if weight.array.ndim == 1:  # one output per sample, without its axis (as PyTorch): Linear's backward needs a matrix
+        y = x @ weight
+        return y if bias is None else y + bias
+    return ops.Linear.apply(x, weight, bias)
+
+
+def _linear_fits(x: Any, weight: Any, bias: Any) -> bool:
+    """The common case, checked cheaply on every call: Tensors of one dtype (not bool), at least
+    1-D, the input's features those of the weight, a bias of one value per output."""
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor)):
+        return False
+    xa, wa = x.array, weight.array
+    if xa.dtype != wa.dtype or xa.dtype == np.bool_ or not xa.ndim or not wa.ndim or xa.shape[-1] != wa.shape[-1]:
+        return False
+    if bias is None:
+        return True
+    ba = bias.array if isinstance(bias, Tensor) else None
+    return (
+        ba is not None
+        and ba.dtype == wa.dtype
+        and (not ba.ndim or ba.shape[-1] in (1, wa.shape[0] if wa.ndim == 2 else 1))
+    )
+
+
+def _refuse_linear(x: Any, weight: Any, bias: Any) -> None:
+    """The error saying what is wrong with linear's arguments (``_linear_fits`` found something)."""
     _check_tensor("linear", x)
     _check_tensor("linear", weight, "weight")
     if bias is not None:
@@ -211,15 +239,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{tuple(weight.shape)} expects {weight.shape[-1]} (input shape {tuple(x.shape)})"
         )
     outputs = weight.shape[0] if weight.ndim == 2 else 1
-    if bias is not None and bias.ndim and bias.shape[-1] not in (1, outputs):
-        raise ValueError(
-            f"linear: the bias has shape {tuple(bias.shape)}, but the weight {tuple(weight.shape)} "
-            f"makes {outputs} outputs; the bias needs shape ({outputs},)"
-        )
-    if weight.ndim == 1:  # one output per sample, without its axis (as PyTorch): Linear's backward needs a matrix
-        y = x @ weight
-        return y if bias is None else y + bias
-    return ops.Linear.apply(x, weight, bias)
+    raise ValueError(
+        f"linear: the bias has shape {tuple(bias.shape)}, but the weight {tuple(weight.shape)} "
+        f"makes {outputs} outputs; the bias needs shape ({outputs},)"
+    )
 
 
 # ----------------------------------------------------------------------------- losses
