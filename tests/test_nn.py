@@ -1095,3 +1095,17 @@ def test_assigned_grad_is_checked_but_backward_and_to_still_set_it(device: str) 
     with pytest.raises(TypeError, match="assigned grad expected to be a Tensor"):
         layer.weight.grad = np.zeros((2, 3))
     assert layer.weight.grad.dtype == tg.float64  # a refused assignment keeps the old gradient
+
+
+def test_layers_take_torchs_inplace_flag_and_print_as_torch() -> None:
+    """``nn.ReLU(inplace=True)`` is common in PyTorch programs: accepted, computed out of place
+    (the same values), and printed as torch prints it."""
+    torch = pytest.importorskip("torch")
+    layers = [("ReLU", (), {"inplace": True}), ("LeakyReLU", (0.1, True), {}), ("Dropout", (0.2,), {"inplace": True})]
+    x = np.array([[-1.0, 2.0, -3.0]], dtype=np.float32)
+    for name, args, kwargs in layers:
+        ours, theirs = getattr(nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+        assert repr(ours) == repr(theirs)
+        ours.eval(), theirs.eval()
+        np.testing.assert_allclose(ours(tg.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(F.relu(tg.tensor(x), inplace=True).numpy(), [[0.0, 2.0, 0.0]])

@@ -71,7 +71,8 @@ def _implicit_softmax_dim(name: str, ndim: int) -> int:
 
 
 # ----------------------------------------------------------------------------- activations
-def relu(x: Tensor) -> Tensor:
+def relu(x: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0); ``inplace`` is accepted for PyTorch's sake and computed out of place (same values)."""
     return _check_tensor("relu", x).relu()
 
 
@@ -101,7 +102,7 @@ def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     return x.log_softmax(_implicit_softmax_dim("log_softmax", x.ndim) if dim is None else dim)
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1 / (1 - p).
 
     The mask is a constant, so the gradient is the upstream gradient times the same mask.

@@ -96,24 +96,33 @@ class Flatten(Module):
 
 
 class ReLU(Module):
-    """max(x, 0)."""
+    """max(x, 0). ``inplace`` is accepted for PyTorch's sake; the result is computed out of place
+    (the same values and gradients, the input left as it is)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = _check_flag("ReLU", "inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F._check_tensor("ReLU", x).relu()
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     """x for x > 0, else negative_slope * x."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = _check_number("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = _check_flag("LeakyReLU", "inplace", inplace)  # computed out of place, as ReLU
 
     def forward(self, x: Tensor) -> Tensor:
         return F._check_tensor("LeakyReLU", x).leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):
@@ -159,15 +168,16 @@ class LogSoftmax(Softmax):
 class Dropout(Module):
     """In training, zero each element with probability ``p`` and scale the rest by 1 / (1 - p)."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = F._check_probability("Dropout", p)
+        self.inplace = _check_flag("Dropout", "inplace", inplace)  # computed out of place, as ReLU
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class BatchNorm1d(Module):
@@ -215,3 +225,9 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+def _check_flag(layer: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{layer}: {name} must be True or False, got {value!r}")
+    return value

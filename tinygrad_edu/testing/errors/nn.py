@@ -100,6 +100,13 @@ LAYER_ROWS = [
         "nn.Linear", "4 features for 3", lambda d: _linear(d)(_t(d, np.zeros((1, 4), "f4"))), ValueError, "4 features"
     ),
     _row("nn.ReLU", "NumPy input", lambda d: nn.ReLU()(np.zeros(2)), TypeError, "ReLU: input must be a Tensor"),
+    _row(
+        "nn.ReLU",
+        "inplace given as a string",
+        lambda d: nn.ReLU(inplace="yes"),
+        TypeError,
+        "ReLU: inplace must be True or False, got 'yes'",
+    ),
     _row("nn.Sigmoid", "list input", lambda d: nn.Sigmoid()([1.0]), TypeError, "Sigmoid: input must be a Tensor"),
     _row("nn.Tanh", "NumPy input", lambda d: nn.Tanh()(np.zeros(2)), TypeError, "Tanh: input must be a Tensor"),
     _row("nn.LeakyReLU", "str slope", lambda d: nn.LeakyReLU("a"), TypeError, "negative_slope must be a number"),
