@@ -9,7 +9,6 @@ built the same way everywhere.
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import nn, optim, viz
+from .checks import check_size
 from .data import datasets, toy, train_val_split
 from .tensor import Tensor
 
@@ -136,8 +136,7 @@ def draw_training_step(
     ``options`` go to ``tg.viz.render``. Also reachable as ``tg.viz.draw_training_step``.
     """
     for name, count in (("in_features", in_features), ("classes", classes), ("batch_size", batch_size)):
-        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
-            raise ValueError(f"draw_training_step: {name} must be a whole number >= 1, got {count!r}")
+        check_size("draw_training_step", name, count, minimum=1)
     model = build_mlp(in_features, hidden, classes, activation, dropout, batch_norm)
     x = Tensor(np.zeros((batch_size, in_features), np.float32))
     labels = Tensor(np.zeros(batch_size, np.int64))

@@ -25,6 +25,7 @@ import numpy as np
 
 from .autograd import no_grad
 from .backend import as_numpy
+from .checks import check_flag, check_size
 from .io import atomic_path, write_bytes_atomically
 from .nn.module import Module
 from .tensor import Tensor
@@ -221,11 +222,10 @@ class EarlyStopping(Callback):
             mode = "max" if "acc" in monitor else "min"
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min', 'max' or 'auto', got {mode!r}")
-        _check_count("EarlyStopping", "patience", patience, lowest=0)
+        check_size("EarlyStopping", "patience", patience)
         if not isinstance(min_delta, numbers.Real) or not math.isfinite(min_delta):
             raise TypeError(f"EarlyStopping: min_delta must be a finite number, got {min_delta!r}")
-        if not isinstance(restore_best_weights, bool):
-            raise TypeError(f"EarlyStopping: restore_best_weights must be True or False, got {restore_best_weights!r}")
+        check_flag("EarlyStopping", "restore_best_weights", restore_best_weights)
         self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, abs(min_delta), mode
         self.restore_best_weights = restore_best_weights
 
@@ -380,9 +380,9 @@ def fit(
     with a ``val_`` prefix. ``log_interval`` prints a line every that many batches, as the classic
     PyTorch examples do. ``progress`` shows a tqdm bar ("auto": only on a terminal).
     """
-    _check_count("fit", "epochs", epochs, lowest=1)
+    check_size("fit", "epochs", epochs, minimum=1)
     if log_interval is not None:
-        _check_count("fit", "log_interval", log_interval, lowest=1)
+        check_size("fit", "log_interval", log_interval, minimum=1)
     _check_parts("fit", model, loss_fn, {"train_loader": train_loader, "val_loader": val_loader})
     _check_optimizer("fit", optimizer)
     _check_progress("fit", progress)
@@ -425,14 +425,6 @@ def fit(
 
 
 # ----------------------------------------------------------------------------- checks of fit's arguments
-def _check_count(where: str, name: str, value: Any, lowest: int) -> None:
-    """``value`` must be a whole number (not a bool), at least ``lowest``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{where}: {name} must be a whole number, got {value!r} ({type(value).__name__})")
-    if value < lowest:
-        raise ValueError(f"{where}: {name} must be at least {lowest}, got {value}")
-
-
 def _check_parts(where: str, model: Any, loss_fn: Any, loaders: dict[str, Any]) -> None:
     """Each piece the loop is given must be the kind of thing it will use, before the first batch."""
     if not isinstance(model, Module):

@@ -33,6 +33,7 @@ import numpy as np
 
 from . import autograd, backend
 from .autograd import grad
+from .checks import check_size
 from .io import write_bytes_atomically
 from .nn.module import (
     Module,
@@ -273,8 +274,8 @@ def to_dot(
     """
     if rankdir not in RANKDIRS:
         raise ValueError(f"to_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1):
-        raise ValueError(f"to_dot: max_nodes must be a whole number >= 1, or None for no limit; got {max_nodes!r}")
+    if max_nodes is not None:  # None: no limit
+        check_size("to_dot", "max_nodes", max_nodes, minimum=1)
     if model is not None and not isinstance(model, Module):
         raise TypeError(f"to_dot: model must be the nn.Module whose parameters to name, got {type(model).__name__}")
     outputs = _as_tensor_list(tensors)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import creation, dtypes, ops
+from ..checks import check_flag
 from ..inplace import mark_written
 from ..tensor import Tensor, _promoted, _wrap
 
@@ -111,8 +112,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     """
     _check_tensor("dropout", x)
     p = _check_probability("dropout", p)
-    if not isinstance(training, bool | np.bool_):
-        raise TypeError(f"dropout: training must be True or False, got {training!r}")
+    check_flag("dropout", "training", training)
     if not training or p == 0:
         return x
     if x.array.dtype.kind != "f":  # the scaled values would be truncated to integers

@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
+from ..checks import check_dim, check_flag, check_number, check_size
 from ..dtypes import check_dtype, default_float
 from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-
-def _check_size(owner: str, name: str, value: Any, minimum: int = 0) -> int:
-    """``value`` as an int if it is an integer >= ``minimum`` (a size such as ``in_features``); else a
-    TypeError (not an integer: 3.5, "3", True) or a ValueError (too small), naming the layer and argument."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{owner}: {name} must be an integer, got a {type(value).__name__} ({value!r})")
-    if value < minimum:
-        raise ValueError(f"{owner}: {name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_dim(owner: str, name: str, value: Any) -> int:
-    """An axis argument: any integer (negative counts from the end); range is checked on the input."""
-    return _check_size(owner, name, value, minimum=-(2**63))
-
-
-def _check_number(owner: str, name: str, value: Any, minimum: float | None = None, maximum: float | None = None) -> Any:
-    """A real number (not a bool), optionally within [minimum, maximum]; NaN is refused when bounded."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool | np.bool_):
-        raise TypeError(f"{owner}: {name} must be a number, got a {type(value).__name__} ({value!r})")
-    low = -math.inf if minimum is None else minimum
-    high = math.inf if maximum is None else maximum
-    if (minimum is not None or maximum is not None) and not low <= value <= high:  # NaN fails too
-        bounds = f">= {low}" if maximum is None else f"in [{low}, {high}]"
-        raise ValueError(f"{owner}: {name} must be {bounds}, got {value}")
-    return value
 
 
 class Linear(Module):
@@ -51,8 +24,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
         dtype = default_float() if dtype is None else check_dtype(dtype)  # tg.set_default_dtype applies, as PyTorch
-        in_features = _check_size("Linear", "in_features", in_features)
-        out_features = _check_size("Linear", "out_features", out_features)
+        in_features = check_size("Linear", "in_features", in_features)
+        out_features = check_size("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))  # = U(-1/sqrt(in), 1/sqrt(in)), PyTorch's choice
@@ -85,8 +58,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim = _check_dim("Flatten", "start_dim", start_dim)
-        self.end_dim = _check_dim("Flatten", "end_dim", end_dim)
+        self.start_dim = check_dim("Flatten", "start_dim", start_dim)
+        self.end_dim = check_dim("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return F._check_tensor("Flatten", x).flatten(self.start_dim, self.end_dim)
@@ -101,7 +74,7 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = _check_flag("ReLU", "inplace", inplace)
+        self.inplace = check_flag("ReLU", "inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F._check_tensor("ReLU", x).relu()
@@ -115,8 +88,8 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = _check_number("LeakyReLU", "negative_slope", negative_slope)
-        self.inplace = _check_flag("LeakyReLU", "inplace", inplace)  # computed out of place, as ReLU
+        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = check_flag("LeakyReLU", "inplace", inplace)  # computed out of place, as ReLU
 
     def forward(self, x: Tensor) -> Tensor:
         return F._check_tensor("LeakyReLU", x).leaky_relu(self.negative_slope)
@@ -145,7 +118,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = None if dim is None else _check_dim(type(self).__name__, "dim", dim)
+        self.dim = None if dim is None else check_dim(type(self).__name__, "dim", dim)
 
     def _dim(self, x: Tensor) -> int:
         F._check_tensor(type(self).__name__, x)
@@ -171,7 +144,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = F._check_probability("Dropout", p)
-        self.inplace = _check_flag("Dropout", "inplace", inplace)  # computed out of place, as ReLU
+        self.inplace = check_flag("Dropout", "inplace", inplace)  # computed out of place, as ReLU
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training)
@@ -191,10 +164,10 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True) -> None:
         super().__init__()
-        num_features = _check_size("BatchNorm1d", "num_features", num_features, minimum=1)
-        eps = _check_number("BatchNorm1d", "eps", eps, minimum=0)
+        num_features = check_size("BatchNorm1d", "num_features", num_features, minimum=1)
+        eps = check_number("BatchNorm1d", "eps", eps, minimum=0)
         if momentum is not None:
-            momentum = _check_number("BatchNorm1d", "momentum", momentum, minimum=0, maximum=1)
+            momentum = check_number("BatchNorm1d", "momentum", momentum, minimum=0, maximum=1)
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
         dtype = default_float()
         if affine:
@@ -225,9 +198,3 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
-
-
-def _check_flag(layer: str, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{layer}: {name} must be True or False, got {value!r}")
-    return value

@@ -84,9 +84,11 @@ _x, _y = tg.ones(4, 2), tg.ones(4, 1)
 
 ROWS: tuple[ErrorInput, ...] = (
     # fit
-    _row("train.fit", "epochs that is a float", _fit(epochs=2.5), TypeError, r"epochs must be a whole number, got 2.5"),
+    _row("train.fit", "epochs that is a float", _fit(epochs=2.5), TypeError,
+         r"fit: epochs must be an integer, got a float \(2.5\)"),
     _row("train.fit", "no epochs", _fit(epochs=0), ValueError, r"epochs must be at least 1, got 0"),
-    _row("train.fit", "epochs that is a bool", _fit(epochs=True), TypeError, r"epochs must be a whole number"),
+    _row("train.fit", "epochs that is a bool", _fit(epochs=True), TypeError,
+         r"fit: epochs must be an integer, got a bool"),
     _row("train.fit", "no optimizer", _fit(optimizer=None), TypeError, r"optimizer must have step\(\).*got None"),
     _row("train.fit", "a model that is a function", _fit(model=lambda x: x), TypeError, r"model must be an nn.Module"),
     _row("train.fit", "a loss that cannot be called", _fit(loss_fn="mse"), TypeError, r"loss_fn must be callable"),
@@ -129,7 +131,7 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("train.EarlyStopping", "a negative patience", _call(train.EarlyStopping, patience=-1), ValueError,
          r"patience must be at least 0, got -1"),
     _row("train.EarlyStopping", "a fractional patience", _call(train.EarlyStopping, patience=2.5), TypeError,
-         r"patience must be a whole number, got 2.5"),
+         r"patience must be an integer, got a float \(2.5\)"),
     _row("train.EarlyStopping", "a monitor that is not a name", _call(train.EarlyStopping, monitor=3), TypeError,
          r"monitor must be the name of a result"),
     _row("train.EarlyStopping", "restore_best_weights that is a string",
@@ -158,7 +160,7 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("viz.to_dot", "an unknown rankdir", _call(lambda: viz.to_dot(_chain(1), rankdir="up")), ValueError,
          r"rankdir must be one of"),
     _row("viz.to_dot", "max_nodes of 0", _call(lambda: viz.to_dot(_chain(1), max_nodes=0)), ValueError,
-         r"max_nodes must be a whole number >= 1, or None"),
+         r"to_dot: max_nodes must be at least 1, got 0"),
     _row("viz.to_dot", "a model that is not a Module", _call(lambda: viz.to_dot(_chain(1), model=3)), TypeError,
          r"model must be the nn.Module"),
     _row("viz.to_dot", "a string to draw", _call(viz.to_dot, "loss"), TypeError, r"item 0 is a str"),
@@ -194,7 +196,7 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("recipes.make_optimizer", "momentum for Adam", _call(lambda: recipes.make_optimizer(
         "adam", _model().parameters(), 0.1, 0.9)), ValueError, r"momentum=0.9 applies to sgd and rmsprop"),
     _row("recipes.draw_training_step", "a batch of 0", lambda device, folder: recipes.draw_training_step(
-        folder / "g.dot", [4], batch_size=0), ValueError, r"batch_size must be a whole number >= 1, got 0"),
+        folder / "g.dot", [4], batch_size=0), ValueError, r"draw_training_step: batch_size must be at least 1, got 0"),
 )  # fmt: skip
 
 
