@@ -81,11 +81,11 @@ class Norm(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         norm, p = ctx.output.reshape(ctx.kept_shape), ctx.p
-        per_unit = grad.reshape(ctx.kept_shape) / (norm + (norm.array == 0))  # y = 0 only where x = 0
+        nonzero_norm = norm + (norm.array == 0)  # y = 0 only where every x = 0: there the gradient is 0
         if p == 2:
-            return x * per_unit
+            return x * (grad.reshape(ctx.kept_shape) / nonzero_norm)
         sign = (x.array > 0).astype(x.array.dtype) - (x.array < 0)
-        return sign * x.abs() ** (p - 1) * (per_unit / (norm + (norm.array == 0)) ** (p - 2))
+        return sign * x.abs() ** (p - 1) * (grad.reshape(ctx.kept_shape) / nonzero_norm ** (p - 1))
 
 
 class LogSumExp(Function):
