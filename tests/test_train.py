@@ -19,6 +19,7 @@ import tinygrad_edu.train as train_module
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset, train_val_split, two_moons
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.testing.errors.train import NeverIterated
 from tinygrad_edu.train import Callback, EarlyStopping, History, accuracy, evaluate, fit, plot_history, train_epoch
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -542,18 +543,11 @@ def test_early_stopping_rejects_bad_settings():
         EarlyStopping(patience=-1)
 
 
-class _NeverIterated:
-    """A loader that fails the test if ``fit`` starts an epoch: the argument check must come first."""
-
-    def __iter__(self):
-        raise AssertionError("fit started training before checking its arguments")
-
-
 @pytest.mark.parametrize(
     ("monitor", "val_loader", "pattern"),
     [
         ("val_loss", None, r"fit will not log 'val_loss' \(val_ results need a val_loader\).*\['loss'\]"),
-        ("val_acc", _NeverIterated(), r"fit will not log 'val_acc'; it logs \['loss', 'val_loss'\]"),
+        ("val_acc", NeverIterated(), r"fit will not log 'val_acc'; it logs \['loss', 'val_loss'\]"),
     ],
 )
 def test_early_stopping_names_a_missing_monitor_before_training(monitor, val_loader, pattern):
@@ -561,7 +555,7 @@ def test_early_stopping_names_a_missing_monitor_before_training(monitor, val_loa
     optimizer = optim.SGD(model.parameters(), lr=0.1)
     with pytest.raises(ValueError, match=pattern):
         train_module.fit(
-            model, _NeverIterated(), nn.MSELoss(), optimizer, 2, val_loader, [EarlyStopping(monitor)], verbose=False
+            model, NeverIterated(), nn.MSELoss(), optimizer, 2, val_loader, [EarlyStopping(monitor)], verbose=False
         )
 
 

@@ -2,7 +2,7 @@
 (``train``, ``viz``, ``recipes``).
 
 Each row makes one bad call; the loop's rows check their arguments before the first batch, so
-their loaders are ``_NeverIterated``: a row whose check came after training started would fail.
+their loaders are ``NeverIterated``: a row whose check came after training started would fail.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _NOT_SUBJECTS = {
 }
 
 
-class _NeverIterated:
+class NeverIterated:
     """A loader that fails the row if the loop starts iterating it before checking its arguments."""
 
     def __iter__(self) -> Any:
@@ -43,7 +43,7 @@ def _fit(**changes: Any) -> Callable[[str, Path], Any]:
         model = _model()
         arguments = {
             "model": model,
-            "train_loader": _NeverIterated(),
+            "train_loader": NeverIterated(),
             "loss_fn": nn.MSELoss(),
             "optimizer": tg.optim.SGD(model.parameters(), lr=0.1),
             "epochs": 1,
@@ -110,7 +110,7 @@ ROWS: tuple[ErrorInput, ...] = (
     _row("train.fit", "a monitored result it will not log", _fit(callbacks=[train.EarlyStopping("val_loss")]),
          ValueError, r"EarlyStopping: fit will not log 'val_loss' \(val_ results need a val_loader\)"),
     _row("train.fit", "a misspelt monitored result",
-         _fit(callbacks=[train.EarlyStopping("val_acc")], val_loader=_NeverIterated()), ValueError,
+         _fit(callbacks=[train.EarlyStopping("val_acc")], val_loader=NeverIterated()), ValueError,
          r"fit will not log 'val_acc'; it logs \['loss', 'val_loss'\]"),
     # evaluate and train_epoch
     _row("train.evaluate", "no loader", _call(train.evaluate, _model(), None, nn.MSELoss()), TypeError,
