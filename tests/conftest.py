@@ -74,3 +74,12 @@ def fake_gpu(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(backend, "_cupy", None)
     fake_cupy.STATS.clear()
     return module
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how much of the course ran: chapters and code cells executed (tests/test_chapters.py)."""
+    chapters = getattr(sys.modules.get("test_chapters"), "CELLS_RUN", {})
+    if chapters:
+        terminalreporter.write_line(
+            f"course: {len(chapters)} chapter runs, {sum(chapters.values())} code cells executed"
+        )
