@@ -413,7 +413,8 @@ class _LegacyType(type):
 
 
 def _legacy_type(name: str) -> type:
-    return _LegacyType(TYPE_NAMES[name], (), {"dtype": np.dtype(name), "__module__": "tinygrad_edu"})
+    doc = f"``tg.{TYPE_NAMES[name]}``: PyTorch's legacy constructor of {name} tensors (see ``_LegacyType``)."
+    return _LegacyType(TYPE_NAMES[name], (), {"dtype": np.dtype(name), "__module__": "tinygrad_edu", "__doc__": doc})
 
 
 FloatTensor, DoubleTensor, HalfTensor = (_legacy_type(name) for name in ("float32", "float64", "float16"))

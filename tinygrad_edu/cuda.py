@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from . import backend, creation
 
+__all__ = ["device_count", "is_available", "manual_seed", "manual_seed_all"]
+
 
 def is_available() -> bool:
     """True when CuPy is installed and finds a usable NVIDIA GPU (``device="cuda"`` then works)."""

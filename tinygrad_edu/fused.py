@@ -35,6 +35,20 @@ from . import autograd, ops
 from .backend import get_array_module
 from .tensor import Tensor, _wrap
 
+__all__ = [
+    "Kernel",
+    "class_columns",
+    "disable",
+    "enable",
+    "is_enabled",
+    "kernel",
+    "leaky_relu_backward",
+    "relu_backward",
+    "sigmoid_backward",
+    "softmax_cross_entropy_backward",
+    "tanh_backward",
+]
+
 FALLBACKS: dict[str, str] = {}  # kernel name -> why CuPy could not fuse it
 
 

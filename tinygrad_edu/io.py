@@ -115,7 +115,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO, metadata: Mapping[str, str] 
     beside it and renamed over it only when complete, so it always holds either the old file or
     the whole new one (missing parent directories are created); a file object is written in place.
 
-    >>> tg.save({"epoch": 3, "model_state_dict": model.state_dict(), "loss": 0.25}, "checkpoint.safetensors")
+    Examples:
+        >>> tg.save({"epoch": 3, "model_state_dict": model.state_dict(), "loss": 0.25}, "checkpoint.safetensors")
     """
     is_file = _is_file_object(f, "save", "write")
     if not is_file:
@@ -373,7 +374,8 @@ def load(
     is truncated, or whose offsets overlap or leave gaps raises ``ValueError`` naming the file
     and the problem. ``f`` is a path or a file opened for binary reading.
 
-    >>> model.load_state_dict(tg.load("model.safetensors"))
+    Examples:
+        >>> model.load_state_dict(tg.load("model.safetensors"))
     """
     if device is not None:
         if map_location is not None:

@@ -43,10 +43,11 @@ Operand = Any  # a Tensor, a Python or NumPy number, or an array-like
 class Tensor:
     """An n-dimensional array with automatic differentiation.
 
-    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
-    >>> (x * x).sum().backward()
-    >>> x.grad
-    Tensor([2., 4., 6.])
+    Examples:
+        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        Tensor([2., 4., 6.])
     """
 
     __slots__ = ("__weakref__", "_ctx", "_grad", "_requires_grad", "_versions", "array")

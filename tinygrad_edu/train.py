@@ -30,6 +30,8 @@ from .io import atomic_path, write_bytes_atomically
 from .nn.module import Module
 from .tensor import Tensor
 
+__all__ = ["Callback", "EarlyStopping", "History", "accuracy", "evaluate", "fit", "plot_history", "train_epoch"]
+
 Batch = Sequence[Tensor]
 
 

@@ -44,6 +44,8 @@ from .nn.module import (
 )
 from .tensor import Tensor
 
+__all__ = ["draw_graph", "module_path", "record_modules", "render", "to_dot"]
+
 # Fill colours per kind of node, in the order the legend lists them.
 COLORS = {
     "parameter": "#c7e9c0",  # green: weights a model trains

@@ -43,8 +43,9 @@ class Dataset(ABC):
 class TensorDataset(Dataset):
     """Samples are rows of arrays that share their first dimension: ``dataset[i] == (x[i], y[i])``.
 
-    >>> ds = TensorDataset(np.zeros((100, 3), np.float32), np.arange(100))
-    >>> x, y = ds[5]
+    Examples:
+        >>> ds = TensorDataset(np.zeros((100, 3), np.float32), np.arange(100))
+        >>> x, y = ds[5]
     """
 
     def __init__(self, *tensors: Tensor | np.ndarray) -> None:
@@ -125,8 +126,9 @@ class DataLoader:
       With ``num_workers > 0``, ``worker_init_fn(0)`` is called at the start of each epoch (once,
       with ``persistent_workers``), where PyTorch's single worker would call it.
 
-    >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
-    >>> for xb, yb in loader: ...
+    Examples:
+        >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+        >>> for xb, yb in loader: ...
     """
 
     def __init__(

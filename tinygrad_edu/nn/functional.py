@@ -20,6 +20,25 @@ from ..checks import check_flag
 from ..inplace import mark_written
 from ..tensor import Tensor, _promoted, _wrap
 
+__all__ = [
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "l1_loss",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+]
+
 REDUCTIONS = ("mean", "sum", "none")
 _MOVED_TO_OPS = {
     "Linear": "Linear",

@@ -16,6 +16,19 @@ from ..inplace import mark_written
 from ..tensor import Tensor
 from .functional import _check_tensor
 
+__all__ = [
+    "calculate_gain",
+    "constant_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
+
 _LINEAR = (
     "linear",
     "identity",
