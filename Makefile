@@ -2,14 +2,15 @@
 #   make train   set up, then train the classic MLP on Fashion-MNIST and report its test accuracy
 #   make test    set up, then run ruff and the test suite
 # Setting up creates .venv (once) with the package and its extras, and on Debian-like systems
-# (as root) installs Debian's dataset-fashion-mnist package; elsewhere the loader downloads the files.
+# (as root) installs Debian's dataset-fashion-mnist and graphviz packages; elsewhere the loader
+# downloads the files.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: train test lint thorough gpu data venv clean
+.PHONY: train test lint thorough gpu data venv docs docs-serve clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +19,18 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+$(BIN)/.docs-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[docs]"
+	touch $@
+
+# The data set and Graphviz's dot program (train writes graph.svg, the course draws graphs), from
+# Debian's packages where this is a Debian-like system and we are root; otherwise the loader
+# downloads the data set and drawings say how to install Graphviz.
 data:
-	@if [ ! -d $(FASHION_MNIST) ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist \
-		|| echo "could not install dataset-fashion-mnist: the loader will download the files instead"; \
+	@missing="$$( [ -d $(FASHION_MNIST) ] || echo dataset-fashion-mnist) $$(command -v dot >/dev/null || echo graphviz)"; \
+	if [ -n "$${missing// /}" ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+		|| echo "could not install $$missing: the loader will download the data set; drawings need Graphviz"; \
 	fi
 
 train: venv data
@@ -39,6 +48,15 @@ test: lint data
 thorough: venv data
 	TINYGRAD_EDU_HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q --hypothesis-show-statistics
 
+# The docs site (mkdocs.yml): the README, the course in docs/learn/ (every chapter executed) and the
+# API reference, built into site/; --strict turns every warning into a failure. docs-serve rebuilds
+# on every change at http://127.0.0.1:8000 (executed chapters are cached in .cache/).
+docs: $(BIN)/.docs-installed data
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(BIN)/.docs-installed data
+	$(BIN)/mkdocs serve
+
 # On a machine with an NVIDIA GPU and CuPy installed, with that machine's Python (no venv, no
 # network needed): the suite with every cuda case required to run (a skip fails), training on the
 # GPU, and the GPU benchmark. DATA_ROOT: a folder with the four Fashion-MNIST IDX .gz files.
@@ -55,4 +73,4 @@ gpu:
 	set -o pipefail; $(PYTHON) benchmarks/gpu_train.py --epoch --data-root $(DATA_ROOT) 2>&1 | tee runs/gpu/epoch.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache runs
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .cache runs site
