@@ -8,6 +8,8 @@
   ``../../tinygrad_edu/autograd.py#L383-L411`` (which reads on GitHub and in Jupyter) is pointed
   at that page, where the lines are marked (docs/javascripts/source_lines.js).
 - Chapters run in a temporary folder, so the files they write never land in the repository.
+- The chapters' math is typeset by a copy of MathJax inside the site (from the
+  jupyter-server-mathjax package), so the pages need no network.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import importlib
 import os
 import posixpath
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,8 @@ SECTIONS = {
 }
 # Entries shown without their members: their members are NumPy's.
 WITHOUT_MEMBERS = {"Legacy tensor types"}
+# Every chapter's page is learn/<chapter>/index.html: two folders below the site's root.
+MATHJAX_FROM_CHAPTER = "../../assets/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 SOURCE_LINK = re.compile(r'href="(?P<path>(?:\.\./)+tinygrad_edu/[\w/]+\.py)(?P<lines>#L\d+(?:-L\d+)?)?"')
 _previous_folder: list[str] = []
 
@@ -126,7 +131,17 @@ def on_config(config: Any) -> Any:
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
         jupyter.config["cache_dir"] = str(ROOT / ".cache" / "mkdocs-jupyter")
+        if _mathjax_folder() is not None:
+            jupyter.config["custom_mathjax_url"] = MATHJAX_FROM_CHAPTER
     return config
+
+
+def _mathjax_folder() -> Path | None:
+    try:
+        import jupyter_server_mathjax
+    except ImportError:  # then the pages load MathJax from its public CDN
+        return None
+    return Path(jupyter_server_mathjax.__file__).parent / "static"
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -171,9 +186,11 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
 
 # ----------------------------------------------------------------------------- the check
 def on_post_build(config: Any) -> None:
-    """Every public name has its entry on its module's page (mkdocstrings gives it an id)."""
+    """Copy MathJax in; then check that every public name has its entry on its module's page."""
     _leave_temporary_folder()
     site = Path(config.site_dir)
+    if _mathjax_folder() is not None:
+        shutil.copytree(_mathjax_folder(), site / "assets" / "mathjax", dirs_exist_ok=True)
     missing = []
     for module_name in API_MODULES:
         page = site / "api" / module_name / "index.html"
