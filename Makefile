@@ -14,14 +14,10 @@ FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,train,docs]"
 	touch $@
 
 venv: $(BIN)/.installed
-
-$(BIN)/.docs-installed: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[docs]"
-	touch $@
 
 # The data set and Graphviz's dot program (train writes graph.svg, the course draws graphs), from
 # Debian's packages where this is a Debian-like system and we are root; otherwise the loader
@@ -51,10 +47,10 @@ thorough: venv data
 # The docs site (mkdocs.yml): the README, the course in docs/learn/ (every chapter executed) and the
 # API reference, built into site/; --strict turns every warning into a failure. docs-serve rebuilds
 # on every change at http://127.0.0.1:8000 (executed chapters are cached in .cache/).
-docs: $(BIN)/.docs-installed data
+docs: venv data
 	$(BIN)/mkdocs build --strict
 
-docs-serve: $(BIN)/.docs-installed data
+docs-serve: venv data
 	$(BIN)/mkdocs serve
 
 # On a machine with an NVIDIA GPU and CuPy installed, with that machine's Python (no venv, no

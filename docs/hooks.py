@@ -109,9 +109,8 @@ def _home_page() -> str:
     return re.sub(r"\]\(docs/", "](", readme)
 
 
-def _source_page(path: Path) -> str:
-    relative = path.relative_to(ROOT).as_posix()
-    code = path.read_text()
+def _source_page(relative: str, code: str) -> str:
+    """The file's code with numbered lines, fenced by more backticks than the code holds in a row."""
     fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
     return f'---\nhide: [navigation, toc]\n---\n\n# `{relative}`\n\n{fence}python linenums="1"\n{code}{fence}\n'
 
@@ -148,7 +147,8 @@ def on_files(files: Files, config: Any) -> Files:
     generated = {"index.md": _home_page(), "api/index.md": _api_index()}
     generated.update({_page_uri(name): _api_page(name) for name in API_MODULES})
     for path in sorted(PACKAGE.rglob("*.py")):
-        generated[f"source/{path.relative_to(ROOT).as_posix()}.md"] = _source_page(path)
+        relative = path.relative_to(ROOT).as_posix()
+        generated[f"source/{relative}.md"] = _source_page(relative, path.read_text())
     for uri, content in generated.items():
         files.append(File.generated(config, uri, content=content))
     return files
