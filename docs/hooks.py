@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import posixpath
 import re
@@ -74,7 +75,7 @@ def _entry(identifier: str, heading_level: int, **options: Any) -> list[str]:
 def _api_page(module_name: str) -> str:
     """The module's docstring, then one entry per public name (a submodule: a link to its page)."""
     module = importlib.import_module(module_name)
-    lines = [f"# `{module_name}`", "", *_entry(module_name, 1, members="false", show_root_heading="false")]
+    lines = [f"# `{module_name}`", "", inspect.cleandoc(module.__doc__ or ""), ""]
     paged = [name for name in public_names(module_name) if f"{module_name}.{name}" in API_MODULES]
     if paged:
         links = ", ".join(f"[`{name}`]({module_name}.{name}.md)" for name in paged)
