@@ -49,6 +49,11 @@ SECTIONS = {
 WITHOUT_MEMBERS = {"Legacy tensor types"}
 # Every chapter's page is learn/<chapter>/index.html: two folders below the site's root.
 MATHJAX_FROM_CHAPTER = "../../assets/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# The copy holds MathJax's STIX-Web fonts only (its default, TeX, is left out): say so before it starts.
+MATHJAX_FONTS = (
+    '<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], '
+    'preferredFont: null, webFont: "STIX-Web", imageFont: null}});</script>'
+)
 SOURCE_LINK = re.compile(r'href="(?P<path>(?:\.\./)+tinygrad_edu/[\w/]+\.py)(?P<lines>#L\d+(?:-L\d+)?)?"')
 _previous_folder: list[str] = []
 
@@ -182,7 +187,9 @@ def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
             raise PluginError(f"{page.file.src_uri} links {match['path']}, which is not a source file of the package")
         return f'href="{get_relative_url(source.url, page.url)}{match["lines"] or ""}"'
 
-    return SOURCE_LINK.sub(to_source_page, html)
+    html = SOURCE_LINK.sub(to_source_page, html)
+    mathjax = f'<script src="{MATHJAX_FROM_CHAPTER}">'
+    return html.replace(mathjax, MATHJAX_FONTS + mathjax) if mathjax in html else html
 
 
 # ----------------------------------------------------------------------------- the check
