@@ -598,6 +598,26 @@ def test_grad_of_the_same_input_listed_twice_fills_both_places() -> None:
     np.testing.assert_array_equal(second.numpy(), [2.0, 4.0])
 
 
+
+def test_next_functions_are_pytorchs_edges_and_outlive_backward() -> None:
+    """``(node, 0)`` per input: the input's grad_fn, one AccumulateGrad per leaf that requires grad
+    (the same object from every node), None for constants; backward frees the node, not its edges."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.tensor([3.0, 4.0])
+    product = x * c
+    total = (product + x).sum()
+    add = total.grad_fn.next_functions[0][0]
+    (mul, mul_index), (accumulate, index) = add.next_functions
+    assert (type(mul).__name__, mul_index, index) == ("Mul", 0, 0) and mul is product.grad_fn
+    assert type(accumulate).__name__ == "AccumulateGrad" and accumulate.variable is x
+    assert accumulate.next_functions == ()
+    assert mul.next_functions == ((accumulate, 0), (None, 0))  # the same AccumulateGrad, then the constant
+    edges = [add.next_functions, mul.next_functions]
+    total.backward()
+    assert mul._released and mul.inputs is None
+    assert [add.next_functions, mul.next_functions] == edges
+    assert (x * 2.0).grad_fn.next_functions == ((accumulate, 0), (None, 0))  # a number is a constant input
+
 def test_second_derivatives_through_leaf_gradients_that_had_to_be_copied() -> None:
     """cat gives both inputs slices of one gradient, so one of them is copied into its .grad;
     with create_graph=True that copy must stay in the graph, or the second derivative is lost."""

@@ -152,11 +152,11 @@ def _graph_node_types(outputs: list[tg.Tensor]) -> set[type]:
     stack = [out.grad_fn for out in outputs]
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen:
+        if not isinstance(node, tg.Function) or id(node) in seen:  # None, or a leaf's AccumulateGrad
             continue
         seen.add(id(node))
         types.add(type(node))
-        stack.extend(node.next_functions)
+        stack.extend(next_node for next_node, _ in node.next_functions)
     return types
 
 

@@ -374,11 +374,11 @@ def op_paths(tensor: tg.Tensor) -> list[tuple[str, tuple[str, ...]]]:
     found, stack, seen = [], [tensor.grad_fn], set()
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen:
+        if not isinstance(node, tg.Function) or id(node) in seen:  # None, or a leaf's AccumulateGrad
             continue
         seen.add(id(node))
         found.append((type(node).__name__, viz.module_path(node)))
-        stack += node.next_functions
+        stack += [next_node for next_node, _ in node.next_functions]
     return sorted(found)
 
 

@@ -208,6 +208,7 @@ class Function:
     _output_ref: weakref.ref | None = None
     _saves_output = False
     _released = False
+    _sources: tuple = ()  # after release: where each input's gradient went (see next_functions)
     sequence = -1  # when the node was recorded: 0 for the first, counting up (see _nodes_oldest_first)
 
     @staticmethod
@@ -245,9 +246,12 @@ class Function:
         return out
 
     @property
-    def next_functions(self) -> tuple:
-        """The ``grad_fn`` of each Tensor input (``None`` for leaves and constants), as PyTorch."""
-        return tuple(t.grad_fn if isinstance(t, Tensor) else None for t in (self.inputs or ()))
+    def next_functions(self) -> tuple[tuple[Function | AccumulateGrad | None, int], ...]:
+        """Where each input's gradient goes next, as PyTorch: a ``(node, 0)`` pair per input of
+        ``forward``, the node being the input's ``grad_fn``, an ``AccumulateGrad`` for a leaf that
+        requires grad, or ``None`` for a constant. Still there after backward frees the node."""
+        sources = self._sources if self._released else map(_gradient_source, self.inputs or ())
+        return tuple((_accumulate_grad(s) if isinstance(s, Tensor) else s, 0) for s in sources)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -286,9 +290,42 @@ class Function:
 
     def _release(self) -> None:
         """Drop inputs, saved tensors and whatever else forward kept on ``ctx`` (masks, indices)
-        after backward, so their memory is freed even while the output tensor lives on."""
+        after backward, so their memory is freed even while the output tensor lives on. Only the
+        edges stay (``next_functions``): input nodes and leaves, whose memory is not the graph's."""
+        sources = tuple(map(_gradient_source, self.inputs))
         self.__dict__.clear()  # every attribute falls back to its class default (inputs = None, ...)
-        self._released = True
+        self._released, self._sources = True, sources
+
+
+class AccumulateGrad:
+    """The end of a path through the graph: the leaf ``variable`` whose ``.grad`` a backward pass
+    adds to. It is what ``next_functions`` shows for a leaf that requires grad, as in PyTorch."""
+
+    next_functions = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad of a leaf {tuple(self.variable.shape)}>"
+
+
+_accumulators: weakref.WeakValueDictionary[int, AccumulateGrad] = weakref.WeakValueDictionary()
+
+
+def _gradient_source(value: Any) -> Function | Tensor | None:
+    """Where the gradient of an input of a node goes: its node, the leaf itself, or nowhere."""
+    if not isinstance(value, Tensor):
+        return None
+    return value._ctx or (value if value._requires_grad else None)
+
+
+def _accumulate_grad(leaf: Tensor) -> AccumulateGrad:
+    """The one AccumulateGrad of ``leaf`` while any node shows it (PyTorch gives the same object too)."""
+    node = _accumulators.get(id(leaf))
+    if node is None or node.variable is not leaf:
+        node = _accumulators[id(leaf)] = AccumulateGrad(leaf)
+    return node
 
 
 def _forward(ctx: Function, inputs: tuple, params: dict) -> Tensor:
