@@ -598,7 +598,6 @@ def test_grad_of_the_same_input_listed_twice_fills_both_places() -> None:
     np.testing.assert_array_equal(second.numpy(), [2.0, 4.0])
 
 
-
 def test_next_functions_are_pytorchs_edges_and_outlive_backward() -> None:
     """``(node, 0)`` per input: the input's grad_fn, one AccumulateGrad per leaf that requires grad
     (the same object from every node), None for constants; backward frees the node, not its edges."""
@@ -617,6 +616,7 @@ def test_next_functions_are_pytorchs_edges_and_outlive_backward() -> None:
     assert mul._released and mul.inputs is None
     assert [add.next_functions, mul.next_functions] == edges
     assert (x * 2.0).grad_fn.next_functions == ((accumulate, 0), (None, 0))  # a number is a constant input
+
 
 def test_second_derivatives_through_leaf_gradients_that_had_to_be_copied() -> None:
     """cat gives both inputs slices of one gradient, so one of them is copied into its .grad;
