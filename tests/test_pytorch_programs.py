@@ -247,6 +247,27 @@ def test_the_tensor_tutorial_basics_print_what_torch_prints() -> None:
     assert "[[2, 1], [3, 4]]" not in printed  # transpose swaps axes: it is not a no-op
 
 
+GRAPH_AND_SHAPES = """
+import torch
+
+x = torch.ones(2, 3, requires_grad=True)
+y = (x * 2).sum()
+print(type(x.shape).__name__, x.shape == torch.Size([2, 3]), torch.Size([4, 5]).numel(), x.size())
+node = y.grad_fn
+while node.next_functions:  # from the sum back to the leaf, along each first input
+    print(type(node).__name__.removesuffix("Backward0"), [index for _, index in node.next_functions])
+    node = node.next_functions[0][0]
+print(type(node).__name__, node.variable is x)
+y.backward()
+print(y.grad_fn.next_functions[0][0].next_functions[1])
+"""
+
+
+def test_shapes_and_the_graph_read_as_in_torch() -> None:
+    printed = assert_same_output(GRAPH_AND_SHAPES)
+    assert "AccumulateGrad True" in printed and "(None, 0)" in printed  # the leaf, then the constant 2
+
+
 FASHION_MNIST_LOADER = """
 from torchvision import datasets, transforms
 from torch.utils.data import DataLoader, TensorDataset

@@ -4,7 +4,7 @@ import importlib.abc
 import sys
 
 # tensor first: it defines Tensor, then imports autograd and ops, which build on it (see its docstring).
-from .tensor import Tensor, cat, maximum, minimum, stack, where  # isort: skip
+from .tensor import Size, Tensor, cat, maximum, minimum, stack, where  # isort: skip
 from .autograd import (  # isort: skip
     Function,
     enable_grad,
@@ -113,6 +113,7 @@ __all__ = [
     "IntTensor",
     "LongTensor",
     "ShortTensor",
+    "Size",
     "Tensor",
     "arange",
     "backends",
