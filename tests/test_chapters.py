@@ -50,6 +50,18 @@ def test_chapter_links_point_at_the_definitions_they_name(path: Path) -> None:
     assert not source_links.problems(path), "run: python docs/source_links.py --fix docs/learn/*.md"
 
 
+PAGE_WIDTH = 88  # characters of code a chapter's page shows without scrolling (docs/learn/ruff.toml)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_chapter_code_fits_the_page(path: Path) -> None:
+    """Every code line fits the page, so no reader has to scroll sideways to see it."""
+    too_long = [
+        line for cell in code_cells(jupytext.read(path)) for line in cell.source.splitlines() if len(line) > PAGE_WIDTH
+    ]
+    assert not too_long, f"{path.name}: code lines over {PAGE_WIDTH} characters: run ruff format, split the rest"
+
+
 def test_a_stale_source_link_is_found_and_fixed(tmp_path: Path) -> None:
     chapter = tmp_path / "01-x.md"
     first, last = source_links.definition_span("tinygrad_edu/autograd.py", "backpropagate")
