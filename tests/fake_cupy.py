@@ -308,10 +308,12 @@ RawKernel = _unsupported("RawKernel")
 
 # ----------------------------------------------------------------------------- cuda and random
 class Device:
-    def __init__(self, device: int = 0) -> None:
-        self.id = device
+    """``cupy.cuda.Device(device=None)``: None is the current device (0 here)."""
 
-    def synchronize(self) -> None:
+    def __init__(self, device: int | None = None) -> None:
+        self.id = 0 if device is None else device
+
+    def synchronize(self) -> None:  # waits for all of the device's work: a host synchronisation
         _synchronize("Device.synchronize()")
 
     def __enter__(self) -> Device:

@@ -494,6 +494,51 @@ def test_ops_on_gpu_tensors_copy_nothing_and_never_wait(fake: str, op: Callable)
     assert x.grad is not None and x.grad.device == "cuda"
 
 
+@pytest.mark.parametrize("where", [None, 0, "cuda", "cuda:0", tg.device("cuda")], ids=repr)
+def test_cuda_synchronize_waits_and_leaves_the_results_alone(cuda: str, where: object) -> None:
+    """``tg.cuda.synchronize`` takes every name of the one GPU, as ``torch.cuda.synchronize`` does."""
+    a = tg.Tensor(np.arange(6, dtype=np.float32).reshape(2, 3), device=cuda)
+    product = a @ a.T  # queued; synchronize waits for it
+    assert tg.cuda.synchronize(where) is None
+    np.testing.assert_array_equal(product.cpu().numpy(), [[5.0, 14.0], [14.0, 50.0]])
+
+
+def test_cuda_synchronize_is_one_wait_for_the_device(fake: str) -> None:
+    """On the fake, a device synchronisation is counted: synchronize is exactly one, and it is
+    refused where waiting is forbidden, like any other wait for the GPU."""
+    cupyx = pytest.importorskip("cupyx")
+    x = tg.randn(8, 8, device=fake)
+    with counted() as counts:
+        x @ x
+        tg.cuda.synchronize()
+    assert counts["syncs"] == 1 and counts["to_host"] == 0
+    with cupyx.allow_synchronize(False), pytest.raises(cupyx.DeviceSynchronized):
+        tg.cuda.synchronize()
+
+
+def test_cuda_synchronize_without_cupy_says_cuda_is_unavailable(no_cupy: None) -> None:
+    """As in PyTorch without CUDA, there is no GPU to wait for: an error, saying why and what to install."""
+    with pytest.raises(RuntimeError, match=r"synchronize: CUDA is not available") as info:
+        tg.cuda.synchronize()
+    assert "CuPy" in str(info.value) and NO_CUPY_FIX in str(info.value)
+
+
+def test_cuda_synchronize_with_cupy_but_no_gpu_says_cuda_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    cupy = fake_cupy._module()
+    monkeypatch.setattr(cupy.cuda.runtime, "device_count", 0)
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
+    monkeypatch.setattr(backend, "_cupy", None)
+    with pytest.raises(RuntimeError, match=r"CUDA is not available.*0 GPUs"):
+        tg.cuda.synchronize()
+
+
+@pytest.mark.parametrize("where", ["cpu", tg.device("cpu"), 1, "cuda:1"], ids=repr)
+def test_cuda_synchronize_refuses_other_devices(where: object) -> None:
+    """Only the GPU has kernels to wait for (PyTorch: "Expected a cuda device"); tinygrad_edu uses one GPU."""
+    with pytest.raises(ValueError, match=r"expected a cuda device|runs on one GPU"):
+        tg.cuda.synchronize(where)
+
+
 def fit_counts(batches: int, log_interval: int | None = None) -> Counter[str]:
     """What fit does on the (fake) GPU over 2 epochs of ``batches`` batches of 8, without logging."""
     x, y = batch(size=8 * batches)

@@ -11,6 +11,7 @@ import collections
 import io
 import json
 import os
+import pickle
 import re
 import signal
 import struct
@@ -19,6 +20,8 @@ import sys
 import threading
 import time
 import types
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -677,6 +680,67 @@ def test_a_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
     for call in (load, load_metadata):
         with pytest.raises(FileNotFoundError, match=r"there is no file .*nowhere\.safetensors"):
             call(tmp_path / "nowhere.safetensors")
+
+
+# ----------------------------------------------------------------------------- files from torch.save
+def _zip_checkpoint(path: Path) -> Path:
+    """A zip archive holding a pickle, as torch.save writes (its default since PyTorch 1.6)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model/data.pkl", pickle.dumps({"weight": [1.0, 2.0]}, protocol=2))
+    return path
+
+
+def _legacy_checkpoint(path: Path) -> Path:
+    """A bare pickle, as torch.save's legacy format (and pickle.dump) writes."""
+    path.write_bytes(pickle.dumps({"weight": [1.0, 2.0]}, protocol=2))
+    return path
+
+
+def _assert_says_pytorch_checkpoint(message: str, name: str, kind: str) -> None:
+    assert f"{name} looks like a PyTorch checkpoint written by torch.save ({kind})" in message
+    assert "tinygrad_edu reads safetensors files only" in message
+    assert "save_file(model.state_dict(), 'model.safetensors')" in message  # what to do instead
+    assert "header" not in message  # not the puzzle of a "header length" of quintillions of bytes
+
+
+@pytest.mark.parametrize(
+    ("make", "start", "kind"),
+    [(_zip_checkpoint, b"PK\x03\x04", "a zip archive of pickles"), (_legacy_checkpoint, b"\x80\x02", "a pickle")],
+    ids=["zip", "legacy pickle"],
+)
+def test_a_pytorch_checkpoint_is_named_and_the_way_to_safetensors_given(
+    make: Callable[[Path], Path], start: bytes, kind: str, tmp_path: Path
+) -> None:
+    path = make(tmp_path / "model.pt")
+    assert path.read_bytes().startswith(start)
+    reads = {
+        str(path): [lambda: load(path), lambda: load_metadata(path)],
+        "<file object>": [lambda: load(io.BytesIO(path.read_bytes()))],
+    }
+    for name, calls in reads.items():
+        for call in calls:
+            with pytest.raises(ValueError) as info:
+                call()
+            _assert_says_pytorch_checkpoint(str(info.value), name, kind)
+
+
+def test_files_written_by_torch_save_are_recognised(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    state = torch.nn.Linear(2, 3).state_dict()
+    torch.save(state, tmp_path / "zip.pt")
+    torch.save(state, tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+    for name, kind in (("zip.pt", "a zip archive of pickles"), ("legacy.pt", "a pickle")):
+        with pytest.raises(ValueError) as info:
+            load(tmp_path / name)
+        _assert_says_pytorch_checkpoint(str(info.value), str(tmp_path / name), kind)
+
+
+def test_a_safetensors_file_starting_like_a_pickle_still_loads(tmp_path: Path) -> None:
+    """A 640-byte header makes the first bytes 80 02, as a pickle's; the "{" after them tells the two apart."""
+    header = json.dumps({"w": GOOD_TENSOR}).encode("utf-8").ljust(640)
+    path = _raw_file(tmp_path / "w.safetensors", header, np.array([1.5, -2.0], np.float32).tobytes())
+    assert path.read_bytes()[:2] == b"\x80\x02"
+    np.testing.assert_array_equal(load(path)["w"].numpy(), [1.5, -2.0])
 
 
 # ----------------------------------------------------------------------------- other libraries

@@ -372,7 +372,9 @@ def load(
     Tensors keep the file's dtypes, except bfloat16, which NumPy lacks: it is widened to float32
     exactly. The whole header is checked before any data is read; a file that is not safetensors,
     is truncated, or whose offsets overlap or leave gaps raises ``ValueError`` naming the file
-    and the problem. ``f`` is a path or a file opened for binary reading.
+    and the problem. A file written by ``torch.save`` (a pickle, or a zip archive of pickles) is
+    refused with a ``ValueError`` that says so and how to save the weights as safetensors in
+    PyTorch. ``f`` is a path or a file opened for binary reading.
 
     Examples:
         >>> model.load_state_dict(tg.load("model.safetensors"))
@@ -489,10 +491,38 @@ def _corrupt(path: Path | str, problem: str) -> ValueError:
     )
 
 
+def _pickle_kind(first: bytes) -> str | None:
+    """What a file that starts with the bytes ``first`` is, if it is what ``torch.save`` writes:
+    "a zip archive of pickles" (PyTorch's format since 1.6) or "a pickle" (its legacy format, and
+    what ``pickle.dump`` writes); None otherwise. A safetensors header begins with "{" right after
+    the 8 bytes of its length, so no safetensors file is mistaken for one."""
+    if first[8:9] == b"{":
+        return None
+    if first.startswith(b"PK\x03\x04"):
+        return "a zip archive of pickles"
+    if first[:1] == b"\x80" and first[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):  # pickle protocols 2 to 5
+        return "a pickle"
+    return None
+
+
+def _pytorch_checkpoint(path: Path | str, kind: str) -> ValueError:
+    """The error for a ``torch.save`` file: what it is, what tinygrad_edu reads, and how to convert it."""
+    return ValueError(
+        f"{path} looks like a PyTorch checkpoint written by torch.save ({kind}), not a safetensors file. "
+        "tinygrad_edu reads safetensors files only (loading a pickle can run any code). In PyTorch, save "
+        "the weights as safetensors instead: from safetensors.torch import save_file; "
+        "save_file(model.state_dict(), 'model.safetensors'); then tg.load('model.safetensors')"
+    )
+
+
 def _read_header(file: BinaryIO, path: Path | str) -> tuple[list[_Entry], dict[str, str]]:
     """Read and check the header; leave ``file`` at the first byte of the data."""
     start = file.tell()
     size = file.seek(0, os.SEEK_END) - start  # works for file objects without a descriptor, too
+    file.seek(start)
+    pickled = _pickle_kind(file.read(9))
+    if pickled:
+        raise _pytorch_checkpoint(path, pickled)
     file.seek(start)
     if size < 8:
         raise _corrupt(path, f"it has {size} bytes, fewer than the 8 that hold the header length")
