@@ -78,6 +78,17 @@ def test_the_build_fails_when_a_public_name_did_not_render(tmp_path: Path, monke
         hooks.on_post_build(_site_with(tmp_path, "tinygrad_edu.optim", without_adam))
 
 
+def test_the_home_pages_code_fits_the_page() -> None:
+    """The README's code blocks are at most 88 characters wide, as the chapters': none scrolls."""
+    in_code, too_long = False, []
+    for line in (ROOT / "README.md").read_text().splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif in_code and len(line) > 88:
+            too_long.append(line)
+    assert not too_long
+
+
 def test_the_home_page_is_the_readme_with_its_links_into_docs_made_relative() -> None:
     home = hooks._home_page()
     assert home.startswith((ROOT / "README.md").read_text().split("\n")[0])
