@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: train test lint thorough gpu data venv docs docs-serve clean
+.PHONY: train test lint thorough gpu gpu-data data venv docs docs-serve clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,19 +54,17 @@ docs-serve: venv data
 	$(BIN)/mkdocs serve
 
 # On a machine with an NVIDIA GPU and CuPy installed, with that machine's Python (no venv, no
-# network needed): the suite with every cuda case required to run (a skip fails), training on the
-# GPU, and the GPU benchmark. DATA_ROOT: a folder with the four Fashion-MNIST IDX .gz files.
-# Everything printed is kept in runs/gpu/.
-DATA_ROOT ?= $(FASHION_MNIST)
+# network needed): benchmarks/gpu_run.sh prints the versions, runs the cuda test cases with CUDA
+# required (a skip fails), trains the classic recipe on the GPU and runs the GPU benchmark, each
+# step under its own time limit, logs in runs/gpu/. DATA_ROOT: a folder with the four Fashion-MNIST
+# IDX .gz files; `make gpu-data` copies them into runs/fmnist (ignored by git) to take along.
+DATA_ROOT ?= runs/fmnist
 gpu:
-	mkdir -p runs/gpu
-	set -o pipefail; $(PYTHON) -c "import cupy; print('CuPy', cupy.__version__, \
-		cupy.cuda.runtime.getDeviceProperties(0)['name'].decode())" 2>&1 | tee runs/gpu/device.txt
-	set -o pipefail; TINYGRAD_EDU_REQUIRE_CUDA=1 $(PYTHON) -m pytest -q -p no:cacheprovider 2>&1 | tee runs/gpu/tests.txt
-	set -o pipefail; $(PYTHON) -m tinygrad_edu train --device cuda --no-progress --data-root $(DATA_ROOT) \
-		--out runs/gpu/fashion-mnist 2>&1 | tee runs/gpu/train.txt
-	set -o pipefail; $(PYTHON) benchmarks/gpu_train.py --json runs/gpu/gpu_train.json 2>&1 | tee runs/gpu/gpu_train.txt
-	set -o pipefail; $(PYTHON) benchmarks/gpu_train.py --epoch --data-root $(DATA_ROOT) 2>&1 | tee runs/gpu/epoch.txt
+	PYTHON=$(PYTHON) DATA_ROOT=$(DATA_ROOT) bash benchmarks/gpu_run.sh runs/gpu
+
+gpu-data: data
+	mkdir -p runs/fmnist
+	cp $(FASHION_MNIST)/*-ubyte.gz runs/fmnist/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .cache runs site
