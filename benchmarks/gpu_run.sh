@@ -82,7 +82,7 @@ if [ -f "$DATA_ROOT/train-images-idx3-ubyte.gz" ]; then
         --no-progress --data-root "$DATA_ROOT" --out "$TRAIN_OUT"
 else
     echo "== train: skipped, no Fashion-MNIST files in $DATA_ROOT (make gpu-data fills runs/fmnist)" \
-        | tee "$OUT_DIR/train.txt" "$OUT_DIR/summary.txt"
+        | tee "$OUT_DIR/train.txt" | tee -a "$OUT_DIR/summary.txt"
     failed+=(train)
 fi
 
